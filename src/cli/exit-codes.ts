@@ -1,0 +1,38 @@
+/** The one exit-code table (documented in the README); only src/cli.ts calls process.exit. */
+import type { ErrorCode } from '../error-codes.ts';
+
+export const ExitCode = {
+  OK: 0,
+  /** A bug, or an error with no more specific code. */
+  INTERNAL: 1,
+  /** Bad command line. */
+  USAGE: 2,
+  /** The scenario file is invalid or unreadable. */
+  SCENARIO_INVALID: 3,
+  /** The target could not be reached, or the embedded server failed to start. */
+  TARGET_UNREACHABLE: 4,
+  /** The run finished but a threshold failed (issue: CI gates). */
+  THRESHOLD_FAILED: 5,
+  /** A baseline comparison found a regression. */
+  REGRESSION: 6,
+  /** The run was interrupted (Ctrl-C); a partial report was written. */
+  INTERRUPTED: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Maps a stable error code to the process exit code. */
+export function exitCodeFor(code: ErrorCode): ExitCodeValue {
+  switch (code) {
+    case 'ERR_USAGE':
+      return ExitCode.USAGE;
+    case 'ERR_SCENARIO_INVALID':
+    case 'ERR_SCENARIO_NOT_FOUND':
+    case 'ERR_FD_LIMIT':
+      return ExitCode.SCENARIO_INVALID;
+    case 'ERR_TARGET_UNREACHABLE':
+    case 'ERR_EMBEDDED_SERVER':
+      return ExitCode.TARGET_UNREACHABLE;
+    default:
+      return ExitCode.INTERNAL;
+  }
+}
