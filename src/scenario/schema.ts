@@ -42,11 +42,9 @@ export const size = z
 
 const version = z.string().regex(VERSION, 'must be 1-20 characters of [A-Za-z0-9._-]');
 const probability = z.number().min(0).max(1);
-const module = z
-  .enum(['fota', 'sota'])
-  .meta({
-    description: 'fota = module firmware (f_version, type 1); sota = MCU software (s_version, type 2)',
-  });
+const module = z.enum(['fota', 'sota']).meta({
+  description: 'fota = module firmware (f_version, type 1); sota = MCU software (s_version, type 2)',
+});
 
 /** Where the devices send their requests. */
 export const targetSchema = z
@@ -84,13 +82,10 @@ export const productSchema = z
     tokenLevel: z.enum(['product', 'device']).default('product'),
     tokenMethod: z.enum(['md5', 'sha1', 'sha256']).default('sha1'),
     tokenTtl: duration.default(86_400_000).meta({ description: 'How long each token is valid' }),
-    deviceKeys: z
-      .string()
-      .optional()
-      .meta({
-        description:
-          'CSV file of name,key for device-level tokens against a URL target (path relative to the scenario)',
-      }),
+    deviceKeys: z.string().optional().meta({
+      description:
+        'CSV file of name,key for device-level tokens against a URL target (path relative to the scenario)',
+    }),
   })
   .prefault({});
 
@@ -154,11 +149,9 @@ export const profileSchema = z.strictObject({
     .meta({ description: 'Each poll waits pollInterval ± this fraction' }),
   download: z
     .strictObject({
-      chunkSize: size
-        .default(0)
-        .meta({
-          description: '0 downloads the whole package in one request; otherwise Range chunks of this size',
-        }),
+      chunkSize: size.default(0).meta({
+        description: '0 downloads the whole package in one request; otherwise Range chunks of this size',
+      }),
       bandwidth: size.optional().meta({ description: 'Per-device download cap in bytes per second' }),
       progressEvery: z
         .number()
