@@ -1,0 +1,239 @@
+/**
+ * One virtual device: the state machine of the official device SDKs, driven by its profile.
+ * boot → report versions → check each module → (task: download, steps, install, 201, version report)
+ * → poll again after the poll interval with jitter. In `visit` mode (open arrival-rate model) the device
+ * does one pass and leaves. Server misbehaviour is data, recorded by the calls; nothing here throws for it.
+ */
+import { isFinalStatus, type ModuleTypeValue, TaskStatus, versionField } from '../ota/codes.ts';
+import { otaPaths } from '../ota/routes.ts';
+import type { Profile } from '../scenario/schema.ts';
+import { type CallContext, callOta } from './calls.ts';
+import { type DownloadSettings, downloadStep, type SavedDownload, savedFor } from './download.ts';
+import { drawFaultPlan, type FaultPlan } from './faults.ts';
+import { jitter } from './random.ts';
+
+/** Everything one device needs; built by the worker. */
+export interface DeviceOptions {
+  index: number;
+  name: string;
+  profile: Profile;
+  modules: readonly ModuleTypeValue[];
+  versions: { f_version?: string; s_version?: string };
+  basePath: string;
+  ctx: CallContext;
+  mode: 'loop' | 'visit';
+  /** `clock.now()` at which the device boots. */
+  bootAt: number;
+}
+
+/** A task as the check call returns it. */
+interface Task {
+  tid: string;
+  target: string;
+  size: number;
+  md5: string;
+  status: number;
+  module: ModuleTypeValue;
+}
+
+/** The mutable state of one device. */
+interface DeviceState {
+  opts: DeviceOptions;
+  saved?: SavedDownload;
+  plans: Map<string, FaultPlan>;
+  taskSeenAt: Map<string, number>;
+  startVersion: Record<string, string>;
+}
+
+const REBOOT_MS = 1000;
+
+function parseTask(data: unknown, module: ModuleTypeValue): Task | undefined {
+  const d = data as Record<string, unknown> | null;
+  if (!d || (typeof d.tid !== 'string' && typeof d.tid !== 'number')) return undefined;
+  if (typeof d.size !== 'number' || typeof d.md5 !== 'string' || typeof d.target !== 'string') return undefined;
+  return { tid: String(d.tid), target: d.target, size: d.size, md5: d.md5, status: Number(d.status ?? 1), module };
+}
+
+function versionBody(v: DeviceOptions['versions']): string {
+  const body: Record<string, string> = {};
+  if (v.f_version) body.f_version = v.f_version;
+  if (v.s_version) body.s_version = v.s_version;
+  return JSON.stringify(body);
+}
+
+/** Runs a device until its clock stops (loop) or after one pass (visit). */
+export async function runDevice(opts: DeviceOptions): Promise<void> {
+  const { ctx } = opts;
+  const state: DeviceState = {
+    opts,
+    plans: new Map(),
+    taskSeenAt: new Map(),
+    startVersion: { ...(opts.versions as Record<string, string>) },
+  };
+  await ctx.clock.sleepUntil(opts.bootAt);
+  if (ctx.clock.stopped) return;
+  ctx.recorder.count('devices_booted');
+  let rebooted = true;
+  let pollAt = ctx.clock.now();
+  while (!ctx.clock.stopped) {
+    if (rebooted) {
+      rebooted = false;
+      await callOta(ctx, 'report-version', 'POST', otaPaths.reportVersion(opts.basePath), versionBody(opts.versions), pollAt);
+    }
+    for (const module of opts.modules) {
+      if (ctx.clock.stopped) return;
+      const field = versionField(module);
+      const version = opts.versions[field] ?? 'V0';
+      const out = await callOta(ctx, 'check', 'GET', otaPaths.check(opts.basePath, module, version), undefined, pollAt);
+      if (out.kind !== 'reply' || out.envelope.errno !== 0) continue;
+      const task = parseTask(out.envelope.data, module);
+      if (!task) {
+        ctx.recorder.count('errors', 1, { code: 'ERR_OTA_BAD_REPLY', call: 'check' });
+        continue;
+      }
+      const result = await runTask(state, task);
+      if (result === 'reboot') {
+        ctx.recorder.count('device_reboots');
+        await ctx.clock.sleep(REBOOT_MS);
+        rebooted = true;
+        break;
+      }
+    }
+    if (opts.mode === 'visit') return;
+    pollAt = ctx.clock.now() + jitter(opts.profile.pollInterval, opts.profile.pollJitter, ctx.rng.next());
+    await ctx.clock.sleepUntil(pollAt);
+  }
+}
+
+type TaskResult = 'done' | 'gave-up' | 'reboot';
+
+async function reportStep(state: DeviceState, tid: string, step: number): Promise<'ok' | 'stop'> {
+  const { ctx, basePath } = state.opts;
+  const out = await callOta(ctx, 'report-status', 'POST', otaPaths.reportStatus(basePath, tid), `{"step":${step}}`, ctx.clock.now());
+  if (out.kind !== 'reply') return 'stop';
+  return out.envelope.errno === 0 ? 'ok' : 'stop';
+}
+
+function finish(state: DeviceState, task: Task, outcome: 'upgraded' | 'failed' | 'cancelled', step?: number): void {
+  const { ctx, profile } = state.opts;
+  const from = state.startVersion[versionField(task.module)] ?? 'never-reported';
+  if (outcome === 'upgraded') {
+    ctx.recorder.count('devices_upgraded', 1, { profile: profile.name, from });
+    const seen = state.taskSeenAt.get(task.tid);
+    if (seen !== undefined) ctx.recorder.recordDuration('device_upgrade_duration', Math.round((ctx.clock.now() - seen) * 1000));
+  } else if (outcome === 'failed') {
+    ctx.recorder.count('devices_failed', 1, { profile: profile.name, from, step: String(step ?? 0) });
+  } else {
+    ctx.recorder.count('devices_cancelled', 1, { profile: profile.name, from });
+  }
+  state.taskSeenAt.delete(task.tid);
+  state.plans.delete(task.tid);
+  if (state.saved?.tid === task.tid) state.saved = undefined;
+}
+
+/** Carries one task from wherever it stands to its end (or until the device gives up or reboots). */
+async function runTask(state: DeviceState, task: Task): Promise<TaskResult> {
+  const { ctx, profile } = state.opts;
+  if (isFinalStatus(task.status)) return 'done';
+  if (!state.taskSeenAt.has(task.tid)) {
+    state.taskSeenAt.set(task.tid, ctx.clock.now());
+    ctx.recorder.count('devices_with_task');
+  }
+  let plan = state.plans.get(task.tid);
+  if (!plan) {
+    plan = drawFaultPlan(profile.faults, ctx.rng);
+    state.plans.set(task.tid, plan);
+  }
+  const saved = savedFor(state.saved, task.tid, task.size, task.md5);
+  state.saved = saved;
+  if (task.status !== TaskStatus.UPGRADING && !saved.complete) {
+    const r = await downloadAll(state, task, saved, plan);
+    if (r !== 'complete') return r;
+  }
+  return install(state, task, saved, plan);
+}
+
+async function downloadAll(state: DeviceState, task: Task, saved: SavedDownload, plan: FaultPlan): Promise<TaskResult | 'complete'> {
+  const { ctx, profile, basePath } = state.opts;
+  const settings: DownloadSettings = { chunkSize: profile.download.chunkSize, timeoutMs: profile.requestTimeout };
+  if (profile.download.bandwidth !== undefined) settings.bandwidth = profile.download.bandwidth;
+  const path = otaPaths.download(basePath, task.tid);
+  const every = profile.download.progressEvery;
+  let nextProgress = every > 0 ? Math.floor((saved.offset / Math.max(1, saved.size)) * 100 / every) * every + every : 101;
+  let failures = 0;
+  while (!ctx.clock.stopped) {
+    if (profile.download.checkTaskBeforeChunk) {
+      const st = await callOta(ctx, 'task-state', 'GET', otaPaths.taskState(basePath, task.tid), undefined, ctx.clock.now());
+      const status = st.kind === 'reply' ? Number((st.envelope.data as { status?: unknown } | undefined)?.status) : 0;
+      if (status === TaskStatus.CANCELLED || (st.kind === 'reply' && st.envelope.errno === 22)) {
+        finish(state, task, 'cancelled');
+        return 'done';
+      }
+      if (status >= TaskStatus.UPGRADING) return 'done';
+    }
+    const resumed = saved.offset > 0;
+    const r = await downloadStep(ctx, path, saved, settings, plan);
+    if (resumed && r.kind !== 'error') ctx.recorder.count('download_resumes');
+    switch (r.kind) {
+      case 'cancelled':
+        finish(state, task, 'cancelled');
+        return 'done';
+      case 'fault':
+        if (r.fault === 'reboot') return 'reboot';
+        if (r.fault === 'low-battery') return reportFailure(state, task, 105);
+        continue; // abort: resume from the saved offset
+      case 'error':
+        failures++;
+        if (!r.retryable || failures > profile.retry.max) return 'gave-up';
+        ctx.recorder.count('request_retries');
+        await ctx.clock.sleep(Math.min(profile.retry.maxDelay, profile.retry.baseDelay * 2 ** (failures - 1)) * ctx.rng.next());
+        continue;
+      case 'progress':
+      case 'complete': {
+        const pct = Math.floor((saved.offset / Math.max(1, saved.size)) * 100);
+        if (r.kind === 'progress' && pct >= nextProgress && pct < 100) {
+          nextProgress = Math.floor(pct / every) * every + every;
+          if ((await reportStep(state, task.tid, pct)) === 'stop') return stopReason(state, task);
+        }
+        if (r.kind === 'complete') return 'complete';
+        continue;
+      }
+    }
+  }
+  return 'gave-up';
+}
+
+/** After a refused step report, asks the task state to learn whether it was cancelled or finished. */
+async function stopReason(state: DeviceState, task: Task): Promise<TaskResult> {
+  const { ctx, basePath } = state.opts;
+  const st = await callOta(ctx, 'task-state', 'GET', otaPaths.taskState(basePath, task.tid), undefined, ctx.clock.now());
+  if (st.kind === 'reply' && (st.envelope.errno === 22 || Number((st.envelope.data as { status?: unknown } | undefined)?.status) === TaskStatus.CANCELLED)) {
+    finish(state, task, 'cancelled');
+  }
+  return 'done';
+}
+
+async function reportFailure(state: DeviceState, task: Task, step: number): Promise<TaskResult> {
+  if ((await reportStep(state, task.tid, step)) === 'ok') finish(state, task, 'failed', step);
+  else return stopReason(state, task);
+  return 'done';
+}
+
+async function install(state: DeviceState, task: Task, saved: SavedDownload, plan: FaultPlan): Promise<TaskResult> {
+  const { ctx, profile, basePath, versions } = state.opts;
+  if (task.status !== TaskStatus.UPGRADING) {
+    const md5 = saved.hash.copy().digest('hex');
+    const bad = md5 !== task.md5 || saved.offset !== task.size;
+    if (bad) ctx.recorder.count('errors', 1, { code: saved.offset !== task.size ? 'ERR_OTA_SIZE_MISMATCH' : 'ERR_OTA_MD5_MISMATCH', call: 'download' });
+    if (bad || plan.md5Mismatch) return reportFailure(state, task, 205);
+    if ((await reportStep(state, task.tid, 101)) === 'stop') return stopReason(state, task);
+  }
+  await ctx.clock.sleep(profile.installTime);
+  if (ctx.clock.stopped) return 'gave-up';
+  if (plan.installFailStep !== undefined) return reportFailure(state, task, plan.installFailStep);
+  if ((await reportStep(state, task.tid, 201)) === 'stop') return stopReason(state, task);
+  versions[versionField(task.module)] = task.target;
+  await callOta(ctx, 'report-version', 'POST', otaPaths.reportVersion(basePath), versionBody(versions), ctx.clock.now());
+  finish(state, task, 'upgraded');
+  return 'done';
+}

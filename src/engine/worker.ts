@@ -1,0 +1,171 @@
+/**
+ * A piscina worker: runs its slice of the fleet on undici for the whole run, posts a metrics snapshot
+ * every second, stops when told. No top-level await (PITFALLS: piscina's loader fallback).
+ */
+import { deviceSeed, createRng } from '../device/random.ts';
+import { createClock } from '../device/clock.ts';
+import { runDevice } from '../device/device.ts';
+import type { CallContext } from '../device/calls.ts';
+import { createArrivalPacer } from '../load/arrival-rate.ts';
+import { fleetBootOffset, workerDevices } from '../load/fleet.ts';
+import { createNullRecorder, createRecorder, initMetrics, type Recorder } from '../metrics/recorder.ts';
+import { ModuleType, type ModuleTypeValue } from '../ota/codes.ts';
+import { devicePath } from '../ota/routes.ts';
+import { assignVersion } from '../ota/fleet-versions.ts';
+import { deviceName } from '../scenario/names.ts';
+import type { Profile, Scenario } from '../scenario/schema.ts';
+import { createDispatcherSet } from '../transport/dispatchers.ts';
+import { createTokenSource } from './tokens.ts';
+import type { MainMessage, WorkerDone, WorkerInit, WorkerMessage } from './protocol.ts';
+
+const TICK_MS = 10;
+
+function pickProfile(profiles: readonly Profile[], u: number): Profile {
+  const total = profiles.reduce((s, p) => s + p.weight, 0);
+  let x = u * total;
+  for (const p of profiles) {
+    x -= p.weight;
+    if (x < 0) return p;
+  }
+  return profiles[profiles.length - 1]!;
+}
+
+function startVersions(s: Scenario, index: number): { f_version?: string; s_version?: string } {
+  const v: { f_version?: string; s_version?: string } = {};
+  if (s.fleet.versions.f_version) v.f_version = assignVersion(s.fleet.versions.f_version, index, s.seed);
+  if (s.fleet.versions.s_version) v.s_version = assignVersion(s.fleet.versions.s_version, index, s.seed);
+  return v;
+}
+
+/** Runs one worker's devices until stopped; resolves with the final snapshot. */
+export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
+  const { scenario: s, port } = init;
+  await initMetrics({ wasm: init.wasm });
+  const inner: Recorder = init.measure ? createRecorder() : createNullRecorder();
+  let recording = true;
+  const recorder = gatedRecorder(inner, () => recording);
+  const clock = createClock();
+  const dispatchers = createDispatcherSet({
+    origin: init.target.origin,
+    mode: s.connections.mode,
+    poolSize: Math.max(1, Math.ceil(s.connections.poolSize / init.workerCount)),
+    ...(s.connections.localAddresses ? { localAddresses: s.connections.localAddresses } : {}),
+    connectTimeoutMs: 10_000,
+  });
+  const tokens = createTokenSource(s, init.target);
+  const modules: ModuleTypeValue[] = s.fleet.modules.map((m) => (m === 'fota' ? ModuleType.FOTA : ModuleType.SOTA));
+  const expected = new Set<number>([s.target.noTaskErrno, 20, 22]);
+  const t0 = clock.now() + (init.startEpochMs - Date.now());
+  let active = 0;
+  const post = (m: WorkerMessage) => port.postMessage(m);
+  const timer = setInterval(() => {
+    recorder.gauge('devices_active', active);
+    post({ type: 'snapshot', workerIndex: init.workerIndex, snapshot: inner.snapshot(Date.now()) });
+  }, init.snapshotIntervalMs);
+  let graceMs = 2000;
+  port.on('message', (m: MainMessage) => {
+    if (m.type === 'stop') {
+      graceMs = m.graceMs;
+      clock.stop();
+    }
+  });
+
+  const launch = (index: number, bootAt: number, mode: 'loop' | 'visit'): Promise<void> => {
+    const name = deviceName(s.fleet.namePattern, index);
+    const rng = createRng(deviceSeed(s.seed, index));
+    const profile = pickProfile(s.profiles, rng.next());
+    const headers = tokens.headersFor(name);
+    const ctx: CallContext = {
+      dispatcher: dispatchers.forDevice(index),
+      reset: dispatchers.resetEachRequest,
+      headers,
+      postHeaders: { ...headers, 'Content-Type': 'application/json' },
+      timeoutMs: profile.requestTimeout,
+      recorder,
+      clock,
+      rng,
+      retry: profile.retry,
+      expected,
+    };
+    active++;
+    return runDevice({
+      index,
+      name,
+      profile,
+      modules,
+      versions: startVersions(s, index),
+      basePath: devicePath(init.target.productId, name),
+      ctx,
+      mode,
+      bootAt,
+    }).finally(() => {
+      active--;
+      if (mode === 'visit') dispatchers.release(index);
+    });
+  };
+
+  const running: Promise<void>[] = [];
+  let count = 0;
+  if (s.load.model === 'fleet') {
+    for (const index of workerDevices(init.first, init.last, init.workerIndex, init.workerCount)) {
+      running.push(launch(index, t0 + fleetBootOffset(index, s.fleet.count, s.fleet.boot.over), 'loop'));
+      count++;
+    }
+  } else {
+    const pacer = createArrivalPacer(s.load.phases, init.workerIndex, init.workerCount);
+    const maxActive = s.load.maxDevices ? Math.max(1, Math.floor(s.load.maxDevices / init.workerCount)) : Number.POSITIVE_INFINITY;
+    const span = init.last - init.first + 1;
+    const busy = new Set<number>();
+    while (!clock.stopped) {
+      const elapsed = clock.now() - t0;
+      for (const k of pacer.take(elapsed)) {
+        const index = init.first + (k % span);
+        if (active >= maxActive || busy.has(index)) {
+          recorder.count('device_starts_dropped');
+          continue;
+        }
+        busy.add(index);
+        count++;
+        running.push(launch(index, clock.now(), 'visit').finally(() => busy.delete(index)));
+      }
+      if (pacer.done(elapsed)) break;
+      await clock.sleep(TICK_MS);
+    }
+  }
+  await waitStopped(clock, running, () => graceMs);
+  recording = false;
+  clearInterval(timer);
+  await dispatchers.close();
+  const final = inner.snapshot(Date.now());
+  inner.close();
+  port.close();
+  return { workerIndex: init.workerIndex, devices: count, final };
+}
+
+/** Waits for the stop signal (or for every device to end), then gives in-flight calls `graceMs` to finish. */
+async function waitStopped(clock: ReturnType<typeof createClock>, running: Promise<void>[], graceMs: () => number): Promise<void> {
+  const all = Promise.allSettled(running);
+  while (!clock.stopped) {
+    const done = await Promise.race([all.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 100))]);
+    if (done) return;
+  }
+  await Promise.race([all, new Promise((r) => setTimeout(r, graceMs()))]);
+}
+
+/** A Recorder that drops everything once `on()` turns false (in-flight calls cut by the stop). */
+function gatedRecorder(r: Recorder, on: () => boolean): Recorder {
+  return {
+    recordCall: (call, micros, code, tags) => {
+      if (on()) r.recordCall(call, micros, code, tags);
+    },
+    recordDuration: (m, us) => {
+      if (on()) r.recordDuration(m, us);
+    },
+    count: (name, n, tags) => {
+      if (on()) r.count(name, n, tags);
+    },
+    gauge: (name, v) => r.gauge(name, v),
+    snapshot: (now) => r.snapshot(now),
+    close: () => r.close(),
+  };
+}
