@@ -36,3 +36,27 @@ export function exitCodeFor(code: ErrorCode): ExitCodeValue {
       return ExitCode.INTERNAL;
   }
 }
+
+let outcome: ExitCodeValue = ExitCode.OK;
+
+/** Lets a command report a non-error outcome (threshold failed, interrupted); src/cli.ts exits with it. */
+export function setOutcome(code: ExitCodeValue): void {
+  if (code > outcome || outcome === ExitCode.OK) outcome = code;
+}
+
+/** The outcome set by the command that ran. */
+export function getOutcome(): ExitCodeValue {
+  return outcome;
+}
+
+/** The table printed by `--help` and in the README. */
+export const EXIT_CODE_HELP = [
+  '0    success',
+  '1    internal error (a bug)',
+  '2    bad command line',
+  '3    invalid or unreadable scenario, or a scenario that cannot fit the open-files limit',
+  '4    target unreachable, or the embedded server failed',
+  '5    a threshold failed',
+  '6    a baseline comparison found a regression',
+  '130  interrupted (Ctrl-C); a partial report was written',
+].join('\n');

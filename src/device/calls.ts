@@ -40,7 +40,10 @@ export interface CallContext {
 }
 
 /** Turns an HTTP reply into an outcome and the error code to record (undefined: not an error). */
-export function classifyReply(reply: HttpReply, expected?: ReadonlySet<number>): { outcome: CallOutcome; error?: ErrorCode; tag?: string } {
+export function classifyReply(
+  reply: HttpReply,
+  expected?: ReadonlySet<number>,
+): { outcome: CallOutcome; error?: ErrorCode; tag?: string } {
   if (reply.status !== 200) {
     const retryable = reply.status >= 500 || reply.status === 429;
     return {
@@ -51,11 +54,18 @@ export function classifyReply(reply: HttpReply, expected?: ReadonlySet<number>):
   }
   const parsed = parseEnvelope(reply.body);
   if (!parsed.ok) {
-    return { outcome: { kind: 'failed', code: 'ERR_OTA_BAD_REPLY', detail: parsed.reason, retryable: true }, error: 'ERR_OTA_BAD_REPLY' };
+    return {
+      outcome: { kind: 'failed', code: 'ERR_OTA_BAD_REPLY', detail: parsed.reason, retryable: true },
+      error: 'ERR_OTA_BAD_REPLY',
+    };
   }
   const errno = parsed.envelope.errno;
   if (errno === 0 || expected?.has(errno)) return { outcome: { kind: 'reply', envelope: parsed.envelope } };
-  return { outcome: { kind: 'reply', envelope: parsed.envelope }, error: 'ERR_OTA_ERRNO', tag: String(errno) };
+  return {
+    outcome: { kind: 'reply', envelope: parsed.envelope },
+    error: 'ERR_OTA_ERRNO',
+    tag: String(errno),
+  };
 }
 
 /** Back-off before retry `attempt` (1-based): full jitter over min(maxDelay, base·2^(attempt-1)). */
@@ -80,20 +90,34 @@ export async function callOta(
   let at = intendedAt;
   for (;;) {
     const headers = body === undefined ? ctx.headers : ctx.postHeaders;
-    const spec: RequestSpec = { method, path, headers, timeoutMs: ctx.timeoutMs, intendedAt: at, reset: ctx.reset };
+    const spec: RequestSpec = {
+      method,
+      path,
+      headers,
+      timeoutMs: ctx.timeoutMs,
+      intendedAt: at,
+      reset: ctx.reset,
+    };
     if (body !== undefined) spec.body = body;
     const reply = await sendRequest(ctx.dispatcher, spec);
     let outcome: CallOutcome;
     if (reply.ok) {
       const c = classifyReply(reply, ctx.expected);
       outcome = c.outcome;
-      if (c.error) ctx.recorder.recordCall(call, reply.micros, c.error, c.tag === undefined ? undefined : { detail: c.tag });
+      if (c.error)
+        ctx.recorder.recordCall(
+          call,
+          reply.micros,
+          c.error,
+          c.tag === undefined ? undefined : { detail: c.tag },
+        );
       else ctx.recorder.recordCall(call, reply.micros);
     } else {
       outcome = { kind: 'failed', code: reply.code, detail: reply.detail, retryable: true };
       ctx.recorder.recordCall(call, reply.micros, reply.code);
     }
-    if (outcome.kind === 'reply' || !outcome.retryable || attempt >= ctx.retry.max || ctx.clock.stopped) return outcome;
+    if (outcome.kind === 'reply' || !outcome.retryable || attempt >= ctx.retry.max || ctx.clock.stopped)
+      return outcome;
     attempt++;
     ctx.recorder.count('request_retries');
     await ctx.clock.sleep(backoffDelay(ctx.retry, attempt, ctx.rng.next()));

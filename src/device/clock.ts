@@ -25,10 +25,13 @@ export function createClock(): Clock {
     if (stopped) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const entry = {
-        timer: setTimeout(() => {
-          pending.delete(entry);
-          resolve();
-        }, Math.max(0, ms)),
+        timer: setTimeout(
+          () => {
+            pending.delete(entry);
+            resolve();
+          },
+          Math.max(0, ms),
+        ),
         resolve,
       };
       pending.add(entry);

@@ -50,8 +50,16 @@ const REBOOT_MS = 1000;
 function parseTask(data: unknown, module: ModuleTypeValue): Task | undefined {
   const d = data as Record<string, unknown> | null;
   if (!d || (typeof d.tid !== 'string' && typeof d.tid !== 'number')) return undefined;
-  if (typeof d.size !== 'number' || typeof d.md5 !== 'string' || typeof d.target !== 'string') return undefined;
-  return { tid: String(d.tid), target: d.target, size: d.size, md5: d.md5, status: Number(d.status ?? 1), module };
+  if (typeof d.size !== 'number' || typeof d.md5 !== 'string' || typeof d.target !== 'string')
+    return undefined;
+  return {
+    tid: String(d.tid),
+    target: d.target,
+    size: d.size,
+    md5: d.md5,
+    status: Number(d.status ?? 1),
+    module,
+  };
 }
 
 function versionBody(v: DeviceOptions['versions']): string {
@@ -78,13 +86,27 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
   while (!ctx.clock.stopped) {
     if (rebooted) {
       rebooted = false;
-      await callOta(ctx, 'report-version', 'POST', otaPaths.reportVersion(opts.basePath), versionBody(opts.versions), pollAt);
+      await callOta(
+        ctx,
+        'report-version',
+        'POST',
+        otaPaths.reportVersion(opts.basePath),
+        versionBody(opts.versions),
+        pollAt,
+      );
     }
     for (const module of opts.modules) {
       if (ctx.clock.stopped) return;
       const field = versionField(module);
       const version = opts.versions[field] ?? 'V0';
-      const out = await callOta(ctx, 'check', 'GET', otaPaths.check(opts.basePath, module, version), undefined, pollAt);
+      const out = await callOta(
+        ctx,
+        'check',
+        'GET',
+        otaPaths.check(opts.basePath, module, version),
+        undefined,
+        pollAt,
+      );
       if (out.kind !== 'reply' || out.envelope.errno !== 0) continue;
       const task = parseTask(out.envelope.data, module);
       if (!task) {
@@ -109,18 +131,31 @@ type TaskResult = 'done' | 'gave-up' | 'reboot';
 
 async function reportStep(state: DeviceState, tid: string, step: number): Promise<'ok' | 'stop'> {
   const { ctx, basePath } = state.opts;
-  const out = await callOta(ctx, 'report-status', 'POST', otaPaths.reportStatus(basePath, tid), `{"step":${step}}`, ctx.clock.now());
+  const out = await callOta(
+    ctx,
+    'report-status',
+    'POST',
+    otaPaths.reportStatus(basePath, tid),
+    `{"step":${step}}`,
+    ctx.clock.now(),
+  );
   if (out.kind !== 'reply') return 'stop';
   return out.envelope.errno === 0 ? 'ok' : 'stop';
 }
 
-function finish(state: DeviceState, task: Task, outcome: 'upgraded' | 'failed' | 'cancelled', step?: number): void {
+function finish(
+  state: DeviceState,
+  task: Task,
+  outcome: 'upgraded' | 'failed' | 'cancelled',
+  step?: number,
+): void {
   const { ctx, profile } = state.opts;
   const from = state.startVersion[versionField(task.module)] ?? 'never-reported';
   if (outcome === 'upgraded') {
     ctx.recorder.count('devices_upgraded', 1, { profile: profile.name, from });
     const seen = state.taskSeenAt.get(task.tid);
-    if (seen !== undefined) ctx.recorder.recordDuration('device_upgrade_duration', Math.round((ctx.clock.now() - seen) * 1000));
+    if (seen !== undefined)
+      ctx.recorder.recordDuration('device_upgrade_duration', Math.round((ctx.clock.now() - seen) * 1000));
   } else if (outcome === 'failed') {
     ctx.recorder.count('devices_failed', 1, { profile: profile.name, from, step: String(step ?? 0) });
   } else {
@@ -153,18 +188,35 @@ async function runTask(state: DeviceState, task: Task): Promise<TaskResult> {
   return install(state, task, saved, plan);
 }
 
-async function downloadAll(state: DeviceState, task: Task, saved: SavedDownload, plan: FaultPlan): Promise<TaskResult | 'complete'> {
+async function downloadAll(
+  state: DeviceState,
+  task: Task,
+  saved: SavedDownload,
+  plan: FaultPlan,
+): Promise<TaskResult | 'complete'> {
   const { ctx, profile, basePath } = state.opts;
-  const settings: DownloadSettings = { chunkSize: profile.download.chunkSize, timeoutMs: profile.requestTimeout };
+  const settings: DownloadSettings = {
+    chunkSize: profile.download.chunkSize,
+    timeoutMs: profile.requestTimeout,
+  };
   if (profile.download.bandwidth !== undefined) settings.bandwidth = profile.download.bandwidth;
   const path = otaPaths.download(basePath, task.tid);
   const every = profile.download.progressEvery;
-  let nextProgress = every > 0 ? Math.floor((saved.offset / Math.max(1, saved.size)) * 100 / every) * every + every : 101;
+  let nextProgress =
+    every > 0 ? Math.floor(((saved.offset / Math.max(1, saved.size)) * 100) / every) * every + every : 101;
   let failures = 0;
   while (!ctx.clock.stopped) {
     if (profile.download.checkTaskBeforeChunk) {
-      const st = await callOta(ctx, 'task-state', 'GET', otaPaths.taskState(basePath, task.tid), undefined, ctx.clock.now());
-      const status = st.kind === 'reply' ? Number((st.envelope.data as { status?: unknown } | undefined)?.status) : 0;
+      const st = await callOta(
+        ctx,
+        'task-state',
+        'GET',
+        otaPaths.taskState(basePath, task.tid),
+        undefined,
+        ctx.clock.now(),
+      );
+      const status =
+        st.kind === 'reply' ? Number((st.envelope.data as { status?: unknown } | undefined)?.status) : 0;
       if (status === TaskStatus.CANCELLED || (st.kind === 'reply' && st.envelope.errno === 22)) {
         finish(state, task, 'cancelled');
         return 'done';
@@ -186,7 +238,9 @@ async function downloadAll(state: DeviceState, task: Task, saved: SavedDownload,
         failures++;
         if (!r.retryable || failures > profile.retry.max) return 'gave-up';
         ctx.recorder.count('request_retries');
-        await ctx.clock.sleep(Math.min(profile.retry.maxDelay, profile.retry.baseDelay * 2 ** (failures - 1)) * ctx.rng.next());
+        await ctx.clock.sleep(
+          Math.min(profile.retry.maxDelay, profile.retry.baseDelay * 2 ** (failures - 1)) * ctx.rng.next(),
+        );
         continue;
       case 'progress':
       case 'complete': {
@@ -206,8 +260,19 @@ async function downloadAll(state: DeviceState, task: Task, saved: SavedDownload,
 /** After a refused step report, asks the task state to learn whether it was cancelled or finished. */
 async function stopReason(state: DeviceState, task: Task): Promise<TaskResult> {
   const { ctx, basePath } = state.opts;
-  const st = await callOta(ctx, 'task-state', 'GET', otaPaths.taskState(basePath, task.tid), undefined, ctx.clock.now());
-  if (st.kind === 'reply' && (st.envelope.errno === 22 || Number((st.envelope.data as { status?: unknown } | undefined)?.status) === TaskStatus.CANCELLED)) {
+  const st = await callOta(
+    ctx,
+    'task-state',
+    'GET',
+    otaPaths.taskState(basePath, task.tid),
+    undefined,
+    ctx.clock.now(),
+  );
+  if (
+    st.kind === 'reply' &&
+    (st.envelope.errno === 22 ||
+      Number((st.envelope.data as { status?: unknown } | undefined)?.status) === TaskStatus.CANCELLED)
+  ) {
     finish(state, task, 'cancelled');
   }
   return 'done';
@@ -219,12 +284,21 @@ async function reportFailure(state: DeviceState, task: Task, step: number): Prom
   return 'done';
 }
 
-async function install(state: DeviceState, task: Task, saved: SavedDownload, plan: FaultPlan): Promise<TaskResult> {
+async function install(
+  state: DeviceState,
+  task: Task,
+  saved: SavedDownload,
+  plan: FaultPlan,
+): Promise<TaskResult> {
   const { ctx, profile, basePath, versions } = state.opts;
   if (task.status !== TaskStatus.UPGRADING) {
     const md5 = saved.hash.copy().digest('hex');
     const bad = md5 !== task.md5 || saved.offset !== task.size;
-    if (bad) ctx.recorder.count('errors', 1, { code: saved.offset !== task.size ? 'ERR_OTA_SIZE_MISMATCH' : 'ERR_OTA_MD5_MISMATCH', call: 'download' });
+    if (bad)
+      ctx.recorder.count('errors', 1, {
+        code: saved.offset !== task.size ? 'ERR_OTA_SIZE_MISMATCH' : 'ERR_OTA_MD5_MISMATCH',
+        call: 'download',
+      });
     if (bad || plan.md5Mismatch) return reportFailure(state, task, 205);
     if ((await reportStep(state, task.tid, 101)) === 'stop') return stopReason(state, task);
   }
@@ -233,7 +307,14 @@ async function install(state: DeviceState, task: Task, saved: SavedDownload, pla
   if (plan.installFailStep !== undefined) return reportFailure(state, task, plan.installFailStep);
   if ((await reportStep(state, task.tid, 201)) === 'stop') return stopReason(state, task);
   versions[versionField(task.module)] = task.target;
-  await callOta(ctx, 'report-version', 'POST', otaPaths.reportVersion(basePath), versionBody(versions), ctx.clock.now());
+  await callOta(
+    ctx,
+    'report-version',
+    'POST',
+    otaPaths.reportVersion(basePath),
+    versionBody(versions),
+    ctx.clock.now(),
+  );
   finish(state, task, 'upgraded');
   return 'done';
 }

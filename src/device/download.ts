@@ -37,7 +37,12 @@ export type ChunkResult =
   | { kind: 'fault'; fault: 'abort' | 'low-battery' | 'reboot' };
 
 /** Starts (or keeps) the saved download of a task. */
-export function savedFor(saved: SavedDownload | undefined, tid: string, size: number, md5: string): SavedDownload {
+export function savedFor(
+  saved: SavedDownload | undefined,
+  tid: string,
+  size: number,
+  md5: string,
+): SavedDownload {
   if (saved && saved.tid === tid && saved.size === size) return saved;
   return { tid, size, md5, offset: 0, hash: createHash('md5'), complete: false };
 }
@@ -48,7 +53,12 @@ function header(h: Record<string, string | string[] | undefined>, name: string):
 }
 
 /** Which fault strikes in the byte window [from, to), if any, given the plan's fractions of `size`. */
-function faultIn(plan: FaultPlan, size: number, from: number, to: number): 'abort' | 'low-battery' | 'reboot' | 'stall' | undefined {
+function faultIn(
+  plan: FaultPlan,
+  size: number,
+  from: number,
+  to: number,
+): 'abort' | 'low-battery' | 'reboot' | 'stall' | undefined {
   const inWin = (f?: number) => f !== undefined && f * size >= from && f * size < to;
   if (inWin(plan.lowBatteryAt)) return 'low-battery';
   if (inWin(plan.rebootAt)) return 'reboot';
@@ -70,7 +80,8 @@ export async function downloadStep(
 ): Promise<ChunkResult> {
   const start = saved.offset;
   const end = settings.chunkSize > 0 ? Math.min(saved.size, start + settings.chunkSize) - 1 : undefined;
-  const headers = start === 0 && end === undefined ? ctx.headers : { ...ctx.headers, Range: formatRange(start, end) };
+  const headers =
+    start === 0 && end === undefined ? ctx.headers : { ...ctx.headers, Range: formatRange(start, end) };
   const t0 = ctx.clock.now();
   let otaErrno = 0;
   let boundsOk = true;
@@ -83,7 +94,8 @@ export async function downloadStep(
       if (status !== 200 && status !== 206) return false;
       if (otaErrno !== 0) return false;
       const rs = header(h, Header.CONTENT_RANGE_START);
-      if (start > 0 || end !== undefined) boundsOk = status === 206 && (rs === undefined || Number(rs) === start);
+      if (start > 0 || end !== undefined)
+        boundsOk = status === 206 && (rs === undefined || Number(rs) === start);
       return boundsOk;
     },
     async (chunk) => {
@@ -122,8 +134,15 @@ export async function downloadStep(
   }
   if (otaErrno !== 0) {
     const cancelled = otaErrno === 5;
-    ctx.recorder.recordCall('download', reply.micros, cancelled ? undefined : 'ERR_OTA_DOWNLOAD_ERRNO', cancelled ? undefined : { detail: String(otaErrno) });
-    return cancelled ? { kind: 'cancelled' } : { kind: 'error', code: 'ERR_OTA_DOWNLOAD_ERRNO', retryable: false };
+    ctx.recorder.recordCall(
+      'download',
+      reply.micros,
+      cancelled ? undefined : 'ERR_OTA_DOWNLOAD_ERRNO',
+      cancelled ? undefined : { detail: String(otaErrno) },
+    );
+    return cancelled
+      ? { kind: 'cancelled' }
+      : { kind: 'error', code: 'ERR_OTA_DOWNLOAD_ERRNO', retryable: false };
   }
   if (!boundsOk) {
     ctx.recorder.recordCall('download', reply.micros, 'ERR_OTA_RANGE_MISMATCH');

@@ -35,6 +35,7 @@ export function drawFaultPlan(odds: FaultOdds, rng: Rng): FaultPlan {
   if (d[2]! < odds.stall) plan.stallAt = at(d[3]!);
   if (d[4]! < odds.lowBattery) plan.lowBatteryAt = at(d[5]!);
   if (d[7]! < odds.reboot) plan.rebootAt = at(d[8]!);
-  if (d[9]! < odds.installFailure) plan.installFailStep = INSTALL_FAIL_STEPS[Math.floor(d[10]! * INSTALL_FAIL_STEPS.length)]!;
+  if (d[9]! < odds.installFailure)
+    plan.installFailStep = INSTALL_FAIL_STEPS[Math.floor(d[10]! * INSTALL_FAIL_STEPS.length)]!;
   return plan;
 }

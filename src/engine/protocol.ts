@@ -47,11 +47,12 @@ export type MainMessage = { type: 'stop'; graceMs: number };
 /** worker → main messages. */
 export type WorkerMessage =
   | { type: 'snapshot'; workerIndex: number; snapshot: MetricsSnapshot }
-  | { type: 'error'; workerIndex: number; error: CodedError };
+  | { type: 'error'; workerIndex: number; error: CodedError }
+  /** The last snapshot, sent on the port so that it arrives after every periodic one. */
+  | { type: 'final'; workerIndex: number; devices: number; snapshot: MetricsSnapshot };
 
-/** What a worker task resolves to. */
+/** What a worker task resolves to (its metrics travel as the `final` message). */
 export interface WorkerDone {
   workerIndex: number;
   devices: number;
-  final: MetricsSnapshot;
 }

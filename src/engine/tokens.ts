@@ -15,7 +15,12 @@ export function createTokenSource(s: Scenario, target: TargetInfo): TokenSource 
   if (s.product.tokenLevel === 'product') {
     const headers = { ...base };
     if (target.productKey) {
-      headers.Authorization = buildAuthorization({ key: target.productKey, res: productRes(target.productId), et, method: s.product.tokenMethod });
+      headers.Authorization = buildAuthorization({
+        key: target.productKey,
+        res: productRes(target.productId),
+        et,
+        method: s.product.tokenMethod,
+      });
     }
     return { headersFor: () => headers };
   }
@@ -25,7 +30,12 @@ export function createTokenSource(s: Scenario, target: TargetInfo): TokenSource 
       if (!key) return base;
       return {
         ...base,
-        Authorization: buildAuthorization({ key, res: deviceRes(target.productId, name), et, method: s.product.tokenMethod }),
+        Authorization: buildAuthorization({
+          key,
+          res: deviceRes(target.productId, name),
+          et,
+          method: s.product.tokenMethod,
+        }),
       };
     },
   };

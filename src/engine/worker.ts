@@ -2,21 +2,22 @@
  * A piscina worker: runs its slice of the fleet on undici for the whole run, posts a metrics snapshot
  * every second, stops when told. No top-level await (PITFALLS: piscina's loader fallback).
  */
-import { deviceSeed, createRng } from '../device/random.ts';
+
+import type { CallContext } from '../device/calls.ts';
 import { createClock } from '../device/clock.ts';
 import { runDevice } from '../device/device.ts';
-import type { CallContext } from '../device/calls.ts';
+import { createRng, deviceSeed } from '../device/random.ts';
 import { createArrivalPacer } from '../load/arrival-rate.ts';
 import { fleetBootOffset, workerDevices } from '../load/fleet.ts';
 import { createNullRecorder, createRecorder, initMetrics, type Recorder } from '../metrics/recorder.ts';
 import { ModuleType, type ModuleTypeValue } from '../ota/codes.ts';
-import { devicePath } from '../ota/routes.ts';
 import { assignVersion } from '../ota/fleet-versions.ts';
+import { devicePath } from '../ota/routes.ts';
 import { deviceName } from '../scenario/names.ts';
 import type { Profile, Scenario } from '../scenario/schema.ts';
 import { createDispatcherSet } from '../transport/dispatchers.ts';
-import { createTokenSource } from './tokens.ts';
 import type { MainMessage, WorkerDone, WorkerInit, WorkerMessage } from './protocol.ts';
+import { createTokenSource } from './tokens.ts';
 
 const TICK_MS = 10;
 
@@ -53,7 +54,9 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
     connectTimeoutMs: 10_000,
   });
   const tokens = createTokenSource(s, init.target);
-  const modules: ModuleTypeValue[] = s.fleet.modules.map((m) => (m === 'fota' ? ModuleType.FOTA : ModuleType.SOTA));
+  const modules: ModuleTypeValue[] = s.fleet.modules.map((m) =>
+    m === 'fota' ? ModuleType.FOTA : ModuleType.SOTA,
+  );
   const expected = new Set<number>([s.target.noTaskErrno, 20, 22]);
   const t0 = clock.now() + (init.startEpochMs - Date.now());
   let active = 0;
@@ -113,7 +116,9 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
     }
   } else {
     const pacer = createArrivalPacer(s.load.phases, init.workerIndex, init.workerCount);
-    const maxActive = s.load.maxDevices ? Math.max(1, Math.floor(s.load.maxDevices / init.workerCount)) : Number.POSITIVE_INFINITY;
+    const maxActive = s.load.maxDevices
+      ? Math.max(1, Math.floor(s.load.maxDevices / init.workerCount))
+      : Number.POSITIVE_INFINITY;
     const span = init.last - init.first + 1;
     const busy = new Set<number>();
     while (!clock.stopped) {
@@ -136,17 +141,29 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
   recording = false;
   clearInterval(timer);
   await dispatchers.close();
-  const final = inner.snapshot(Date.now());
+  post({
+    type: 'final',
+    workerIndex: init.workerIndex,
+    devices: count,
+    snapshot: inner.snapshot(Date.now()),
+  });
   inner.close();
   port.close();
-  return { workerIndex: init.workerIndex, devices: count, final };
+  return { workerIndex: init.workerIndex, devices: count };
 }
 
 /** Waits for the stop signal (or for every device to end), then gives in-flight calls `graceMs` to finish. */
-async function waitStopped(clock: ReturnType<typeof createClock>, running: Promise<void>[], graceMs: () => number): Promise<void> {
+async function waitStopped(
+  clock: ReturnType<typeof createClock>,
+  running: Promise<void>[],
+  graceMs: () => number,
+): Promise<void> {
   const all = Promise.allSettled(running);
   while (!clock.stopped) {
-    const done = await Promise.race([all.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 100))]);
+    const done = await Promise.race([
+      all.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 100)),
+    ]);
     if (done) return;
   }
   await Promise.race([all, new Promise((r) => setTimeout(r, graceMs()))]);

@@ -47,11 +47,19 @@ export function microsSince(t0: number): number {
 
 function failure(err: unknown, t0: number): TransportFailure {
   const e = err as { code?: string; message?: string };
-  return { ok: false, code: classifyTransportError(err), detail: e?.code ?? e?.message ?? String(err), micros: microsSince(t0) };
+  return {
+    ok: false,
+    code: classifyTransportError(err),
+    detail: e?.code ?? e?.message ?? String(err),
+    micros: microsSince(t0),
+  };
 }
 
 /** Sends a request whose reply is small (JSON) and reads it whole. */
-export async function sendRequest(dispatcher: Dispatcher, spec: RequestSpec): Promise<HttpReply | TransportFailure> {
+export async function sendRequest(
+  dispatcher: Dispatcher,
+  spec: RequestSpec,
+): Promise<HttpReply | TransportFailure> {
   try {
     const res = await dispatcher.request({
       method: spec.method,
@@ -63,7 +71,13 @@ export async function sendRequest(dispatcher: Dispatcher, spec: RequestSpec): Pr
       reset: spec.reset ?? false,
     });
     const body = await res.body.text();
-    return { ok: true, status: res.statusCode, headers: res.headers, body, micros: microsSince(spec.intendedAt) };
+    return {
+      ok: true,
+      status: res.statusCode,
+      headers: res.headers,
+      body,
+      micros: microsSince(spec.intendedAt),
+    };
   } catch (err) {
     return failure(err, spec.intendedAt);
   }

@@ -1,0 +1,156 @@
+/** `ota-fleet run [SCENARIO]`: runs a scenario and writes its report (thin: parsing, progress, files). */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { runScenario } from '../engine/run.ts';
+import { OtaFleetError } from '../error-codes.ts';
+import { renderText } from '../report/render-text.ts';
+import { reportDirName, writeReport } from '../report/write.ts';
+import { formatProblem, loadScenario } from '../scenario/load.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { parseDuration } from '../scenario/units.ts';
+import { ExitCode, setOutcome } from './exit-codes.ts';
+import { interruptSignal } from './interrupt.ts';
+import { createRunLogger } from './logger.ts';
+import { createProgress } from './progress.ts';
+
+/** Flags of `ota-fleet run`. */
+export interface RunArgs {
+  scenario: string;
+  out: string;
+  workers?: number;
+  duration?: string;
+  devices?: number;
+  shard?: string;
+  quiet: boolean;
+  logLevel: string;
+  wasm: boolean;
+}
+
+/** Parses `--shard i/n`. */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || index < 1 || count < 1 || index > count) {
+    throw new OtaFleetError(
+      'ERR_USAGE',
+      `--shard must be i/n with 1 <= i <= n (got ${JSON.stringify(text)})`,
+    );
+  }
+  return { index, count };
+}
+
+/** Applies command-line overrides to a validated scenario (never mutating it). */
+export function applyOverrides(s: Scenario, args: Pick<RunArgs, 'duration' | 'devices'>): Scenario {
+  const out: Scenario = { ...s, fleet: { ...s.fleet }, stop: { ...s.stop } };
+  if (args.duration !== undefined) {
+    const ms = parseDuration(args.duration);
+    if (ms === undefined || ms <= 0)
+      throw new OtaFleetError(
+        'ERR_USAGE',
+        `--duration must be like 30s or 2m (got ${JSON.stringify(args.duration)})`,
+      );
+    out.stop.duration = ms;
+  }
+  if (args.devices !== undefined) {
+    if (!Number.isInteger(args.devices) || args.devices < 1)
+      throw new OtaFleetError('ERR_USAGE', `--devices must be a positive integer (got ${args.devices})`);
+    out.fleet.count = args.devices;
+  }
+  return out;
+}
+
+/** Runs the scenario, writes the report into `out/<scenario>-<time>/`, prints the summary; returns the report dir. */
+export async function runCommandHandler(args: RunArgs): Promise<string> {
+  const file = resolve(args.scenario);
+  const loaded = await loadScenario(file);
+  if (!loaded.ok) {
+    throw new OtaFleetError(
+      'ERR_SCENARIO_INVALID',
+      `${file} is invalid:\n${loaded.problems.map(formatProblem).join('\n')}`,
+    );
+  }
+  for (const w of loaded.warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
+  const scenario = applyOverrides(loaded.scenario, args);
+  const shard = args.shard ? parseShard(args.shard) : undefined;
+  const dir = join(
+    resolve(args.out),
+    reportDirName(scenario.name + (shard ? `-shard${shard.index}of${shard.count}` : ''), new Date()),
+  );
+  mkdirSync(dir, { recursive: true });
+  const log = createRunLogger(join(dir, 'run.log'), args.logLevel);
+  const progress = createProgress({
+    quiet: args.quiet,
+    total: scenario.fleet.count,
+    durationMs: scenario.stop.duration,
+  });
+  let summary;
+  try {
+    ({ summary } = await runScenario({
+      scenario,
+      scenarioFile: file,
+      scenarioSource: loaded.source,
+      ...(args.workers ? { workers: args.workers } : {}),
+      ...(shard ? { shard } : {}),
+      signal: interruptSignal,
+      onTick: (live) => progress.update(live),
+      log,
+      wasm: args.wasm,
+    }));
+  } finally {
+    progress.stop();
+  }
+  const written = await writeReport(summary, dir);
+  log.flush();
+  process.stdout.write(`${renderText(summary)}\n`);
+  process.stdout.write(`Report: ${written.files.html}\n        ${written.files.summary}\n`);
+  if (summary.run.partial)
+    setOutcome(summary.run.partialReason === 'interrupted' ? ExitCode.INTERRUPTED : ExitCode.INTERNAL);
+  return dir;
+}
+
+/** The yargs module of `ota-fleet run`. */
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run [scenario]',
+  describe: 'Run a scenario against its target and write a report',
+  builder: (y: Argv) =>
+    y
+      .positional('scenario', {
+        type: 'string',
+        default: 'scenarios/quickstart.yaml',
+        describe: 'Scenario file (YAML or JSON)',
+      })
+      .option('out', {
+        type: 'string',
+        default: 'reports',
+        describe: 'Folder that receives <scenario>-<time>/',
+      })
+      .option('workers', { type: 'number', describe: 'Worker threads (default: number of cores)' })
+      .option('duration', { type: 'string', describe: 'Override stop.duration, e.g. 30s' })
+      .option('devices', { type: 'number', describe: 'Override fleet.count' })
+      .option('shard', {
+        type: 'string',
+        describe: 'Run only slice i of n of the fleet, e.g. 2/4 (merge reports later)',
+      })
+      .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' })
+      .option('log-level', {
+        type: 'string',
+        default: 'info',
+        choices: ['trace', 'debug', 'info', 'warn', 'error'],
+        describe: 'Level of run.log',
+      })
+      .option('wasm', {
+        type: 'boolean',
+        default: true,
+        describe: 'Record histograms with the WASM build of hdr-histogram-js (--no-wasm: JS)',
+      })
+      .example('$0 run', 'the quickstart rollout on the embedded server')
+      .example(
+        '$0 run scenarios/capacity.yaml --duration 30s',
+        'a shorter capacity run',
+      ) as unknown as Argv<RunArgs>,
+  handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
+    await runCommandHandler(argv);
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * How many sockets a scenario can hold open at once, against this process's open-files limit
+ * (20,000 here, shared by all worker threads, not raisable). A run that would exceed it is refused up
+ * front with a clear message instead of failing with EMFILE mid-run.
+ */
+import { readFileSync } from 'node:fs';
+import { OtaFleetError } from '../error-codes.ts';
+import type { Scenario } from '../scenario/schema.ts';
+
+/** Files the process needs besides device sockets (stdio, logs, worker plumbing, report files). */
+export const FD_RESERVE = 256;
+
+/** The soft open-files limit of this process (Infinity when unknown). */
+export function openFilesLimit(): number {
+  try {
+    const text = readFileSync('/proc/self/limits', 'utf8');
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(text);
+    if (m && m[1] !== 'unlimited') return Number(m[1]);
+  } catch {
+    // not Linux: no limit we can read
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
+/** Most sockets the scenario may hold open at once in one process running `devices` of its devices. */
+export function socketsNeeded(s: Scenario, devices: number, workers: number): number {
+  const concurrent =
+    s.load.model === 'arrival-rate' && s.load.maxDevices ? Math.min(devices, s.load.maxDevices) : devices;
+  switch (s.connections.mode) {
+    case 'shared':
+      return Math.min(concurrent, Math.max(workers, s.connections.poolSize));
+    case 'per-device':
+    case 'per-request':
+      return concurrent;
+  }
+}
+
+/** Throws ERR_FD_LIMIT, naming the limit and what to change, when the scenario cannot fit. */
+export function assertFitsFdLimit(
+  s: Scenario,
+  devices: number,
+  workers: number,
+  limit = openFilesLimit(),
+): void {
+  const need = socketsNeeded(s, devices, workers);
+  if (need + FD_RESERVE <= limit) return;
+  throw new OtaFleetError(
+    'ERR_FD_LIMIT',
+    `this run would hold up to ${need} sockets open at once (connections.mode: ${s.connections.mode}, ${devices} devices), ` +
+      `but one process may open at most ${limit} files (${FD_RESERVE} kept for the process itself). ` +
+      `Lower fleet.count${s.load.model === 'arrival-rate' ? ' or load.maxDevices' : ''}, use connections.mode: shared, ` +
+      'or split the fleet over processes with --processes N (or machines with --shard i/n).',
+  );
+}

@@ -1,0 +1,149 @@
+/**
+ * One run, orchestrated on the main thread: prepare the target (embedded server or URL), start the
+ * workers, merge their snapshots, play the rollout script, stop on duration / settled / abort, and
+ * write the report. Called by `ota-fleet run` and by tests directly.
+ */
+import { availableParallelism } from 'node:os';
+import type { Logger } from 'pino';
+import { OtaFleetError } from '../error-codes.ts';
+import { shardRange } from '../load/fleet.ts';
+import type { LiveStats } from '../metrics/aggregator.ts';
+import { createAggregator } from '../metrics/aggregator.ts';
+import type { RunSummary } from '../report/summary.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import { assertFitsFdLimit } from './fd-limit.ts';
+import { startWorkers } from './pool.ts';
+import type { WorkerMessage } from './protocol.ts';
+import { prepareTarget } from './target.ts';
+
+/** What `runScenario` needs. */
+export interface RunOptions {
+  scenario: Scenario;
+  scenarioFile: string;
+  scenarioSource: string;
+  /** Worker threads (default: the core count). */
+  workers?: number;
+  /** Run only shard `index` (1-based) of `count` equal slices of the fleet. */
+  shard?: { index: number; count: number };
+  /** Ends the run early; the report is marked partial with this reason. */
+  signal?: AbortSignal;
+  /** Called about once a second with live figures (terminal progress). */
+  onTick?: (live: LiveStats) => void;
+  log: Logger;
+  wasm?: boolean;
+  measure?: boolean;
+  /** Grace for in-flight calls at the end, ms. */
+  graceMs?: number;
+  /** Evaluated each second; a string return ends the run early as partial with that reason. */
+  abortCheck?: (live: LiveStats) => string | undefined;
+}
+
+/** The outcome of a run: its summary (not yet written to disk). */
+export interface RunResult {
+  summary: RunSummary;
+}
+
+/** Runs a scenario to its end and returns its summary. Throws OtaFleetError only before devices start. */
+export async function runScenario(opts: RunOptions): Promise<RunResult> {
+  const s = opts.scenario;
+  const log = opts.log.child({ module: 'engine' });
+  const shard = opts.shard ?? { index: 1, count: 1 };
+  const { first, last } = shardRange(s.fleet.count, shard.index, shard.count);
+  const devices = last - first + 1;
+  const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), devices));
+  assertFitsFdLimit(s, devices, workers);
+
+  const target = await prepareTarget(s, { log, shard });
+  const startedAt = Date.now() + 200;
+  const agg = createAggregator({ startedAtMs: startedAt });
+  let workerError: string | undefined;
+  const onMessage = (m: WorkerMessage) => {
+    if (m.type === 'snapshot' || m.type === 'final') agg.add(m.snapshot, `w${m.workerIndex}`);
+    else workerError = `${m.error.code}: ${m.error.message}`;
+  };
+  const base = {
+    workerCount: workers,
+    scenario: s,
+    target: target.info,
+    first,
+    last,
+    startEpochMs: startedAt,
+    snapshotIntervalMs: 1000,
+    wasm: opts.wasm ?? true,
+    measure: opts.measure ?? true,
+  };
+  log.info({ workers, devices, target: target.info.origin }, 'starting workers');
+  const pool = startWorkers(
+    Array.from({ length: workers }, (_, workerIndex) => ({ ...base, workerIndex })),
+    onMessage,
+  );
+  const rollout = target.startRollout?.(startedAt);
+  let partialReason: string | undefined;
+  let endReason = 'duration';
+  const deadline = startedAt + s.stop.duration;
+  let workersEnded = false;
+  void pool.done.then(() => {
+    workersEnded = true;
+  });
+  try {
+    while (!workersEnded) {
+      await new Promise((r) => setTimeout(r, 250));
+      const now = Date.now();
+      if (opts.signal?.aborted) {
+        partialReason = String(opts.signal.reason ?? 'interrupted');
+        endReason = partialReason;
+        break;
+      }
+      const live = agg.live();
+      opts.onTick?.(live);
+      const abort = opts.abortCheck?.(live);
+      if (abort) {
+        partialReason = abort;
+        endReason = abort;
+        break;
+      }
+      if (now >= deadline) break;
+      if (s.stop.whenSettled && rollout && (await rollout.settled())) {
+        endReason = 'settled';
+        break;
+      }
+    }
+  } finally {
+    pool.stop(opts.graceMs ?? 2000);
+  }
+  const results = await pool.done;
+  await pool.destroy();
+  for (const r of results) {
+    if (r.status === 'rejected') workerError = String((r.reason as Error)?.message ?? r.reason);
+  }
+  if (workerError) log.error({ err: workerError }, 'a worker failed');
+  const endedAt = Date.now();
+  const rolloutInfo = rollout ? await rollout.finish() : undefined;
+  await target.stop();
+  log.info({ endReason }, 'run ended');
+  const summary = agg.finish({
+    scenario: { name: s.name, file: opts.scenarioFile, source: opts.scenarioSource },
+    run: {
+      startedAtMs: startedAt,
+      endedAtMs: endedAt,
+      partial: partialReason !== undefined || workerError !== undefined,
+      ...(partialReason ? { partialReason } : workerError ? { partialReason: 'worker-failed' } : {}),
+      endReason,
+      seed: s.seed,
+      target: { url: target.info.origin, embedded: target.embedded, dialect: s.target.dialect },
+      shard,
+      workers,
+      devices,
+    },
+    ...(rolloutInfo ? { rollout: rolloutInfo } : {}),
+    notes: [
+      ...target.notes,
+      ...(rollout?.notes ?? []),
+      ...(workerError ? [`worker error: ${workerError}`] : []),
+    ],
+  });
+  return { summary };
+}
+
+/** Re-exported so callers can catch setup errors by code. */
+export { OtaFleetError };
