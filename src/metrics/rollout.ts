@@ -1,0 +1,113 @@
+/**
+ * Rollout derivation for `finish`: outcome counts by start version, profile and failing step from
+ * the device counters, and the convergence curve and time-to-fraction from the per-second series.
+ */
+import { parseMetricKey } from './keys.ts';
+import type { ConvergencePoint, RolloutBatch, RolloutCounts, RolloutSummary } from './run-summary.ts';
+import type { TimePoint } from './timeseries.ts';
+
+const OUTCOME_OF: Readonly<Record<string, keyof RolloutCounts>> = {
+  devices_upgraded: 'upgraded',
+  devices_failed: 'failed',
+  devices_cancelled: 'cancelled',
+};
+
+/** Cumulative outcomes at the end of each second, starting with all zeros at t=0. */
+export function convergenceOf(series: readonly TimePoint[]): ConvergencePoint[] {
+  const out: ConvergencePoint[] = [{ t: 0, upgraded: 0, failed: 0, cancelled: 0 }];
+  let upgraded = 0;
+  let failed = 0;
+  let cancelled = 0;
+  for (const p of series) {
+    upgraded += p.upgraded;
+    failed += p.failed;
+    cancelled += p.cancelled;
+    out.push({ t: p.t + 1, upgraded, failed, cancelled });
+  }
+  return out;
+}
+
+/**
+ * ms from the run start until `fraction` (0..1] of `targeted` devices had upgraded, interpolated
+ * linearly inside the second it was reached (1-second resolution); null if never reached.
+ */
+export function timeToFraction(
+  convergence: readonly ConvergencePoint[],
+  targeted: number,
+  fraction: number,
+): number | null {
+  if (targeted <= 0) return null;
+  const need = Math.max(1, Math.ceil(fraction * targeted - 1e-9));
+  let prev: ConvergencePoint | undefined;
+  for (const p of convergence) {
+    if (p.upgraded >= need) {
+      if (prev === undefined || p.upgraded === prev.upgraded) return p.t * 1000;
+      const within = (need - prev.upgraded) / (p.upgraded - prev.upgraded);
+      return Math.round((prev.t + within * (p.t - prev.t)) * 1000);
+    }
+    prev = p;
+  }
+  return null;
+}
+
+function bump(table: Record<string, RolloutCounts>, group: string, outcome: keyof RolloutCounts, n: number) {
+  let row = table[group];
+  if (row === undefined) {
+    row = { upgraded: 0, failed: 0, cancelled: 0 };
+    table[group] = row;
+  }
+  row[outcome] += n;
+}
+
+/** Device outcomes grouped by start version, profile and failing step, from cumulative counters. */
+export function groupOutcomes(counters: Readonly<Record<string, number>>): {
+  totals: RolloutCounts;
+  byStartVersion: Record<string, RolloutCounts>;
+  byProfile: Record<string, RolloutCounts>;
+  failedBySteps: Record<string, number>;
+} {
+  const totals: RolloutCounts = { upgraded: 0, failed: 0, cancelled: 0 };
+  const byStartVersion: Record<string, RolloutCounts> = {};
+  const byProfile: Record<string, RolloutCounts> = {};
+  const failedBySteps: Record<string, number> = {};
+  for (const [key, n] of Object.entries(counters)) {
+    const { name, tags } = parseMetricKey(key);
+    const outcome = OUTCOME_OF[name];
+    if (outcome === undefined) continue;
+    totals[outcome] += n;
+    bump(byStartVersion, tags['from'] ?? 'unknown', outcome, n);
+    bump(byProfile, tags['profile'] ?? 'unknown', outcome, n);
+    if (outcome === 'failed') {
+      const step = tags['step'] ?? 'unknown';
+      failedBySteps[step] = (failedBySteps[step] ?? 0) + n;
+    }
+  }
+  return { totals, byStartVersion, byProfile, failedBySteps };
+}
+
+/** The rollout section of the summary, for `targeted` devices (from the server). */
+export function deriveRollout(
+  counters: Readonly<Record<string, number>>,
+  series: readonly TimePoint[],
+  rollout: { targeted: number; batches?: RolloutBatch[] },
+): RolloutSummary {
+  const { totals, byStartVersion, byProfile, failedBySteps } = groupOutcomes(counters);
+  const convergence = convergenceOf(series);
+  const { targeted } = rollout;
+  return {
+    targeted,
+    ...totals,
+    pending: Math.max(0, targeted - totals.upgraded - totals.failed - totals.cancelled),
+    upgradedFraction: targeted > 0 ? totals.upgraded / targeted : 0,
+    timeTo: {
+      p50: timeToFraction(convergence, targeted, 0.5),
+      p90: timeToFraction(convergence, targeted, 0.9),
+      p99: timeToFraction(convergence, targeted, 0.99),
+    },
+    convergence,
+    byStartVersion,
+    byProfile,
+    failedBySteps,
+    batches: rollout.batches ?? [],
+  };
+}

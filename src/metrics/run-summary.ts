@@ -1,0 +1,212 @@
+/**
+ * Types of `summary.json` (schema version 1) and of the run facts the engine hands to
+ * `Aggregator.finish`. They live here because metrics is a leaf that produces the summary;
+ * `src/report/summary.ts` re-exports them next to the validating parser. docs/report.md explains
+ * every field.
+ */
+import type { OtaCall } from '../ota/routes.ts';
+import type { LatencyStats } from './snapshot.ts';
+import type { TimePoint } from './timeseries.ts';
+
+/** Version of the summary.json shape; bumped on any incompatible change. */
+export const SCHEMA_VERSION = 1;
+
+/** Why a run ended early; other strings may appear in newer versions. */
+export type PartialReason =
+  | 'interrupted'
+  | 'aborted-by-threshold'
+  | 'target-failed'
+  | 'worker-failed'
+  | (string & {});
+
+/** Where the run pointed its devices. */
+export interface TargetInfo {
+  url: string;
+  embedded: boolean;
+  dialect: 'studio' | 'fuse';
+}
+
+/** The scenario that ran, with its full text so a report explains itself. */
+export interface ScenarioInfo {
+  name: string;
+  file: string;
+  sha256: string;
+  source: string;
+}
+
+/** Facts of the run; times are ISO-8601 UTC. */
+export interface RunInfo {
+  id: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  partial: boolean;
+  partialReason?: PartialReason;
+  /** Why the run stopped, e.g. `duration`, `settled`, `interrupted` (informational). */
+  endReason?: string;
+  seed: number;
+  target: TargetInfo;
+  shard?: { index: number; count: number };
+  workers: number;
+  devices: number;
+}
+
+/** Device-level totals, from the device counters. */
+export interface DeviceTotals {
+  booted: number;
+  withTask: number;
+  upgraded: number;
+  failed: number;
+  cancelled: number;
+  startsDropped: number;
+  reboots: number;
+}
+
+/** Whole-run totals; rates are 0..1, rps and throughput are per second of run duration. */
+export interface Totals {
+  requests: number;
+  failedRequests: number;
+  successRate: number;
+  errorRate: number;
+  bytes: number;
+  rps: number;
+  throughputBytesPerSec: number;
+  retries: number;
+  downloadResumes: number;
+  devices: DeviceTotals;
+}
+
+/** One device call over the whole run; latencies in µs, also split by outcome. */
+export interface CallSummary {
+  count: number;
+  failed: number;
+  latency: LatencyStats;
+  latencyByOutcome: { ok: LatencyStats; error: LatencyStats };
+}
+
+/** One row of the error table: a stable code, the call and detail (e.g. `errno 17`, `HTTP 503`). */
+export interface ErrorSummary {
+  code: string;
+  call?: OtaCall;
+  detail: string;
+  count: number;
+}
+
+/** Upgrade outcomes of a group of devices. */
+export interface RolloutCounts {
+  upgraded: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** One server-side rollout batch, as the engine read it from the server at the end. */
+export interface RolloutBatch {
+  name: string;
+  id: string;
+  status: string;
+  targeted: number;
+  counts: Record<string, number>;
+}
+
+/** Cumulative device outcomes at `t` seconds after the start. */
+export interface ConvergencePoint {
+  t: number;
+  upgraded: number;
+  failed: number;
+  cancelled: number;
+}
+
+/** Rollout progress: how fast the targeted devices converged, and who failed where. */
+export interface RolloutSummary {
+  targeted: number;
+  upgraded: number;
+  failed: number;
+  cancelled: number;
+  pending: number;
+  upgradedFraction: number;
+  /** ms from the run start until that fraction of targeted devices had upgraded; null if never. */
+  timeTo: { p50: number | null; p90: number | null; p99: number | null };
+  convergence: ConvergencePoint[];
+  byStartVersion: Record<string, RolloutCounts>;
+  byProfile: Record<string, RolloutCounts>;
+  failedBySteps: Record<string, number>;
+  batches: RolloutBatch[];
+}
+
+/** One evaluated threshold (filled by the compare component). */
+export interface ThresholdResult {
+  metric: string;
+  expression: string;
+  observed: number | null;
+  ok: boolean;
+}
+
+/** One compared value of a baseline comparison. */
+export interface ComparisonItem {
+  metric: string;
+  baseline: number | null;
+  current: number | null;
+  /** Relative change, e.g. 0.12 for +12%. */
+  change: number | null;
+  ok: boolean;
+}
+
+/** Result of comparing this run with a baseline summary (filled by the compare component). */
+export interface ComparisonSummary {
+  baseline: string;
+  ok: boolean;
+  items: ComparisonItem[];
+}
+
+/** The versioned run summary: the source of truth every report is rendered from. */
+export interface RunSummary {
+  schemaVersion: typeof SCHEMA_VERSION;
+  tool: { name: string; version: string };
+  scenario: ScenarioInfo;
+  run: RunInfo;
+  totals: Totals;
+  calls: Record<OtaCall, CallSummary>;
+  /** Other histograms (ota_download_ttfb, device_upgrade_duration, ...) by series key, µs. */
+  durations: Record<string, LatencyStats>;
+  errors: ErrorSummary[];
+  rollout?: RolloutSummary;
+  timeseries: TimePoint[];
+  counters: Record<string, number>;
+  /** Cumulative HDR histograms (compressed base64, µs) by series key; untagged = total of its tags. */
+  histograms: Record<string, string>;
+  thresholds?: ThresholdResult[];
+  comparison?: ComparisonSummary;
+  notes: string[];
+}
+
+/** What the engine knows at the end of a run and passes to `Aggregator.finish`. */
+export interface RunMeta {
+  /** Default: name and version from ota-fleet's package.json. */
+  tool?: { name: string; version: string };
+  /** `sha256` defaults to the hash of `source`. */
+  scenario: Omit<ScenarioInfo, 'sha256'> & { sha256?: string };
+  run: {
+    /** Default: a random UUID. */
+    id?: string;
+    seed: number;
+    target: TargetInfo;
+    shard?: { index: number; count: number };
+    workers: number;
+    devices: number;
+    /** Start of the run, epoch ms (default: the aggregator's `startedAtMs`). */
+    startedAtMs?: number;
+    /** End of the run, epoch ms (default: now). */
+    endedAtMs?: number;
+    endReason?: string;
+    /** Accepted here too; the top-level fields win when both are set. */
+    partial?: boolean;
+    partialReason?: PartialReason;
+  };
+  partial?: boolean;
+  partialReason?: PartialReason;
+  /** Present when the scenario has a rollout: devices targeted (from the server) and its batches. */
+  rollout?: { targeted: number; batches?: RolloutBatch[] };
+  thresholds?: ThresholdResult[];
+  comparison?: ComparisonSummary;
+  notes?: string[];
+}

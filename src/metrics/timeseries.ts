@@ -1,0 +1,148 @@
+/**
+ * Per-second time series on the main thread. A snapshot is assigned to the second that contains
+ * the midpoint of its interval, so one-second snapshots of workers with different phases each land
+ * in one bucket. A bucket keeps per-call histograms while it is among the last OPEN_SECONDS
+ * seconds, then keeps only p50/p90/p99: a 1-hour run holds 3600 small points.
+ */
+import type { OtaCall } from '../ota/routes.ts';
+import { createAccumulator, type Histogram } from './hdr.ts';
+
+/** Latency and counts of one call in one second (latencies in µs). */
+export interface CallPoint {
+  count: number;
+  errors: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+/**
+ * One second of the run: `t` is seconds since the start, the point covers [t, t+1). `errors` is
+ * failed requests; `active` is the devices_active gauge (summed over workers) at its end.
+ */
+export interface TimePoint {
+  t: number;
+  requests: number;
+  errors: number;
+  bytes: number;
+  upgraded: number;
+  failed: number;
+  cancelled: number;
+  active: number;
+  errorsByCode: Record<string, number>;
+  calls: Partial<Record<OtaCall, CallPoint>>;
+}
+
+/** Seconds a bucket keeps its histograms after a newer second appeared (late snapshots, live p99). */
+export const OPEN_SECONDS = 5;
+
+/** Longest series kept (one day); later seconds are folded into the last point. */
+export const MAX_SECONDS = 86_400;
+
+interface Bucket {
+  point: TimePoint;
+  hist: Map<OtaCall, Histogram>;
+}
+
+/** Per-second buckets; owned by the aggregator (main thread). */
+export class TimeSeries {
+  private readonly buckets: Bucket[] = [];
+  private readonly pool: Histogram[] = [];
+  private latest = -1;
+  private closedThrough = -1;
+
+  /** The second (bucket index) of an interval of epoch ms relative to the run start. */
+  static secondOf(startedAtMs: number, startMs: number, endMs: number): number {
+    const t = Math.floor(((startMs + endMs) / 2 - startedAtMs) / 1000);
+    return Math.min(Math.max(t, 0), MAX_SECONDS - 1);
+  }
+
+  /** The point of second `t`, creating empty points up to it (gaps carry the last active gauge). */
+  point(t: number): TimePoint {
+    while (this.buckets.length <= t) {
+      const prev = this.buckets[this.buckets.length - 1]?.point;
+      this.buckets.push({ point: emptyPoint(this.buckets.length, prev?.active ?? 0), hist: new Map() });
+    }
+    if (t > this.latest) {
+      this.latest = t;
+      this.close(t - OPEN_SECONDS - 1);
+    }
+    return this.buckets[t]!.point;
+  }
+
+  /** Merges a call's interval histogram into second `t`; ignored once that second is closed. */
+  addLatency(t: number, call: OtaCall, histogram: Histogram): void {
+    const bucket = this.buckets[t];
+    if (bucket === undefined || t <= this.closedThrough) return;
+    let acc = bucket.hist.get(call);
+    if (acc === undefined) {
+      acc = this.pool.pop() ?? createAccumulator();
+      bucket.hist.set(call, acc);
+    }
+    acc.add(histogram);
+  }
+
+  /** Merges the open histograms of `call` over the last `seconds` seconds into `into`. */
+  recentLatency(call: OtaCall, seconds: number, into: Histogram): void {
+    for (let t = Math.max(0, this.latest - seconds + 1); t <= this.latest; t++) {
+      const h = this.buckets[t]?.hist.get(call);
+      if (h !== undefined) into.add(h);
+    }
+  }
+
+  /** The newest second seen, or -1. */
+  get latestSecond(): number {
+    return this.latest;
+  }
+
+  /** Closes every bucket and returns the dense series from second 0. */
+  finish(): TimePoint[] {
+    this.close(this.buckets.length - 1);
+    return this.buckets.map((b) => b.point);
+  }
+
+  /** Computes percentiles of buckets up to `upTo` and returns their histograms to the pool. */
+  private close(upTo: number): void {
+    for (let t = this.closedThrough + 1; t <= upTo; t++) {
+      const bucket = this.buckets[t];
+      if (bucket === undefined || bucket.hist.size === 0) continue;
+      for (const [call, h] of bucket.hist) {
+        const cp = bucket.point.calls[call];
+        if (cp !== undefined && h.totalCount > 0) {
+          cp.p50 = h.getValueAtPercentile(50);
+          cp.p90 = h.getValueAtPercentile(90);
+          cp.p99 = h.getValueAtPercentile(99);
+        }
+        h.reset();
+        this.pool.push(h);
+      }
+      bucket.hist.clear();
+    }
+    this.closedThrough = Math.max(this.closedThrough, upTo);
+  }
+}
+
+function emptyPoint(t: number, active: number): TimePoint {
+  return {
+    t,
+    requests: 0,
+    errors: 0,
+    bytes: 0,
+    upgraded: 0,
+    failed: 0,
+    cancelled: 0,
+    active,
+    errorsByCode: {},
+    calls: {},
+  };
+}
+
+/** The call entry of a point, created on first use. */
+export function callPoint(point: TimePoint, call: OtaCall): CallPoint {
+  let cp = point.calls[call];
+  if (cp === undefined) {
+    cp = { count: 0, errors: 0, p50: 0, p90: 0, p99: 0 };
+    point.calls[call] = cp;
+  }
+  return cp;
+}
