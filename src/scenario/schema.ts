@@ -1,69 +1,48 @@
 /**
  * The scenario file schema (zod 4). Strict objects everywhere: an unknown key is an error.
- * Durations and sizes accept human units and come out as milliseconds and bytes.
- * `z.toJSONSchema(scenarioSchema, { io: 'input' })` gives the JSON Schema for editors.
+ * Durations and sizes accept human units and come out as milliseconds and bytes; their defaults are
+ * written in units too (`prefault`), so the JSON Schema shows "30s" rather than 30000.
+ * `scenarioJsonSchema()` (json-schema.ts) exports it for editors; docs/scenarios.md explains every key.
  */
 import { z } from 'zod';
-import { parseDuration, parseSize } from './units.ts';
+import { describe, duration, module, positiveInt, probability, size, version } from './fields.ts';
+import { type packageSchema, rolloutSchema, type rolloutStepSchema } from './rollout-schema.ts';
 
-const VERSION = /^[A-Za-z0-9._-]{1,20}$/;
-
-/** A duration: "250ms", "10s", "2m", "1h", or a number of milliseconds. Output: milliseconds. */
-export const duration = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a duration such as "500ms", "10s" or "2m" (got ${JSON.stringify(v)})`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .meta({ description: 'A duration such as "500ms", "10s", "2m", "1h", or a number of milliseconds' });
-
-/** A size: "64KiB", "1MiB", "1MB", or a number of bytes. Output: bytes. */
-export const size = z
-  .union([z.string(), z.number()])
-  .transform((v, ctx) => {
-    const n = parseSize(v);
-    if (n === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must be a size such as "64KiB" or "1MiB" (got ${JSON.stringify(v)})`,
-      });
-      return z.NEVER;
-    }
-    return n;
-  })
-  .meta({ description: 'A size such as "64KiB", "1MiB", "10MB", or a number of bytes' });
-
-const version = z.string().regex(VERSION, 'must be 1-20 characters of [A-Za-z0-9._-]');
-const probability = z.number().min(0).max(1);
-const module = z.enum(['fota', 'sota']).meta({
-  description: 'fota = module firmware (f_version, type 1); sota = MCU software (s_version, type 2)',
-});
+export { duration, size } from './fields.ts';
+export { packageSchema, rolloutSchema, rolloutStepSchema } from './rollout-schema.ts';
 
 /** Where the devices send their requests. */
 export const targetSchema = z
   .strictObject({
     url: z
-      .union([z.literal('embedded'), z.url({ protocol: /^https?$/ })])
+      .union([
+        z.literal('embedded'),
+        z.url({
+          protocol: /^https?$/,
+          error: 'must be "embedded" or an http(s) URL such as "http://127.0.0.1:8080"',
+        }),
+      ])
       .default('embedded')
-      .meta({
-        description:
+      .meta(
+        describe(
           '"embedded" starts the reference OTA server in a child process; or the base URL of an OTA server',
-      }),
-    dialect: z.enum(['studio', 'fuse']).default('studio'),
-    noTaskErrno: z.union([z.literal(11), z.literal(10)]).default(11),
+        ),
+      ),
+    dialect: z
+      .enum(['studio', 'fuse'])
+      .default('studio')
+      .meta(describe('Reply dialect: studio {errno,error,data} or fuse {code,msg,data,request_id}')),
+    noTaskErrno: z
+      .union([z.literal(11), z.literal(10)], { error: 'must be 11 or 10' })
+      .default(11)
+      .meta(describe('errno that means "no upgrade task": 11 (legacy docs, AIO SDK) or 10 (Studio SDK)')),
     host: z
       .string()
       .optional()
-      .meta({ description: 'Host header to send (e.g. studio-ota.heclouds.com); default: from url' }),
+      .meta(describe('Host header to send (e.g. studio-ota.heclouds.com); default: from url')),
   })
-  .prefault({});
+  .prefault({})
+  .meta(describe('Where the devices send their requests'));
 
 /** The product and how devices sign their tokens. */
 export const productSchema = z
@@ -73,250 +52,240 @@ export const productSchema = z
       .min(1)
       .max(64)
       .optional()
-      .meta({ description: 'Product id; created on the embedded target, required for a URL target' }),
+      .meta(describe('Product id; created on the embedded target, required for a URL target')),
     accessKey: z
       .string()
       .min(1)
       .optional()
-      .meta({ description: 'Product access key (base64); use ${ENV_VAR} for secrets' }),
-    tokenLevel: z.enum(['product', 'device']).default('product'),
-    tokenMethod: z.enum(['md5', 'sha1', 'sha256']).default('sha1'),
-    tokenTtl: duration.default(86_400_000).meta({ description: 'How long each token is valid' }),
-    deviceKeys: z.string().optional().meta({
-      description:
-        'CSV file of name,key for device-level tokens against a URL target (path relative to the scenario)',
-    }),
+      .meta(describe('Product access key (base64) for product-level tokens; use ${ENV_VAR} for secrets')),
+    tokenLevel: z
+      .enum(['product', 'device'])
+      .default('product')
+      .meta(describe('Sign tokens with the product access key (res=products/ID) or each device key')),
+    tokenMethod: z
+      .enum(['md5', 'sha1', 'sha256'])
+      .default('sha1')
+      .meta(describe('HMAC of the token signature')),
+    tokenTtl: duration.prefault('24h').meta(describe('How long each token is valid')),
+    deviceKeys: z
+      .string()
+      .optional()
+      .meta(
+        describe(
+          'CSV file of name,key lines for device-level tokens against a URL target (path relative to the scenario)',
+        ),
+      ),
   })
-  .prefault({});
+  .prefault({})
+  .meta(describe('The product and how devices sign their tokens'));
 
 /** The devices: how many, their names and starting versions. */
-export const fleetSchema = z.strictObject({
-  count: z.number().int().positive().max(1_000_000),
-  namePattern: z
-    .string()
-    .regex(/\{index(:\d+)?\}/, 'must contain {index} or {index:N} (zero-padded to N digits)')
-    .default('dev-{index:06}'),
-  modules: z.array(module).min(1).default(['fota']),
-  versions: z
-    .strictObject({
-      f_version: z.record(version, z.number().positive()).optional(),
-      s_version: z.record(version, z.number().positive()).optional(),
-    })
-    .default({ f_version: { 'V1.0': 1 }, s_version: { 'V1.0': 1 } })
-    .meta({ description: 'Starting versions as weights, e.g. f_version: { V1.0: 80, V0.9: 20 }' }),
-  boot: z
-    .strictObject({
-      over: duration.default(0).meta({ description: 'Devices boot spread evenly over this window' }),
-    })
-    .prefault({}),
-});
+export const fleetSchema = z
+  .strictObject({
+    count: positiveInt
+      .max(1_000_000)
+      .meta(describe('Number of devices (for arrival-rate: the pool of device identities)')),
+    namePattern: z
+      .string()
+      .regex(/\{index(:\d+)?\}/, 'must contain {index} or {index:N} (zero-padded to N digits)')
+      .default('dev-{index:06}')
+      .meta(describe('Device names; {index} counts from 1, {index:N} is zero-padded to N digits')),
+    modules: z.array(module).min(1).default(['fota']).meta(describe('Modules each device checks for tasks')),
+    versions: z
+      .strictObject({
+        f_version: z
+          .record(version, z.number().positive())
+          .optional()
+          .meta(describe('Module firmware versions (fota) and their weights')),
+        s_version: z
+          .record(version, z.number().positive())
+          .optional()
+          .meta(describe('MCU software versions (sota) and their weights')),
+      })
+      .default({ f_version: { 'V1.0': 1 }, s_version: { 'V1.0': 1 } })
+      .meta(describe('Starting versions as weights, e.g. f_version: { V1.0: 80, V0.9: 20 }')),
+    boot: z
+      .strictObject({
+        over: duration.prefault(0).meta(describe('Devices boot spread evenly over this window')),
+      })
+      .prefault({})
+      .meta(describe('How the fleet boots')),
+  })
+  .meta(describe('The devices: how many, their names and starting versions'));
 
 /** Fault probabilities a device draws (per download or per install). */
 export const faultsSchema = z
   .strictObject({
     abortDownload: probability
       .default(0)
-      .meta({ description: 'Chance a download is cut mid-way (the device resumes with Range)' }),
+      .meta(describe('Chance a download is cut mid-way (the device resumes with Range)')),
     md5Mismatch: probability
       .default(0)
-      .meta({ description: 'Chance the device sees a corrupt package and reports 205' }),
+      .meta(describe('Chance the device sees a corrupt package and reports 205')),
     installFailure: probability
       .default(0)
-      .meta({ description: 'Chance the install fails with one of 202-204, 206' }),
-    lowBattery: probability
-      .default(0)
-      .meta({ description: 'Chance the device gives up the download with 105' }),
+      .meta(describe('Chance the install fails with one of 202-204, 206')),
+    lowBattery: probability.default(0).meta(describe('Chance the device gives up the download with 105')),
     reboot: probability
       .default(0)
-      .meta({ description: 'Chance per task that the device reboots mid-flow and starts over' }),
-    stall: probability
-      .default(0)
-      .meta({ description: 'Chance a download stalls for stallTime before it goes on' }),
-    stallTime: duration.default(5000),
+      .meta(describe('Chance per task that the device reboots mid-download and starts over')),
+    stall: probability.default(0).meta(describe('Chance a download stalls for stallTime before it goes on')),
+    stallTime: duration.prefault('5s').meta(describe('How long a stalled download waits')),
   })
-  .prefault({});
+  .prefault({})
+  .meta(describe('Fault probabilities (0 to 1), drawn once per task'));
 
 /** One kind of device: how it polls, downloads and fails. */
 export const profileSchema = z.strictObject({
-  name: z.string().min(1),
-  weight: z.number().positive().default(1),
-  pollInterval: duration.default(30_000),
+  name: z.string().min(1).meta(describe('Profile name, shown in reports')),
+  weight: z
+    .number()
+    .positive()
+    .default(1)
+    .meta(describe('Share of the fleet, relative to the other profiles')),
+  pollInterval: duration.prefault('30s').meta(describe('Time between task checks')),
   pollJitter: z
     .number()
     .min(0)
     .max(1)
     .default(0.2)
-    .meta({ description: 'Each poll waits pollInterval ± this fraction' }),
+    .meta(describe('Each poll waits pollInterval ± this fraction')),
   download: z
     .strictObject({
-      chunkSize: size.default(0).meta({
-        description: '0 downloads the whole package in one request; otherwise Range chunks of this size',
-      }),
-      bandwidth: size.optional().meta({ description: 'Per-device download cap in bytes per second' }),
+      chunkSize: size
+        .prefault(0)
+        .meta(describe('0 downloads the whole package in one request; otherwise Range chunks of this size')),
+      bandwidth: size.optional().meta(describe('Per-device download cap in bytes per second')),
       progressEvery: z
         .number()
         .int()
         .min(0)
         .max(100)
         .default(10)
-        .meta({ description: 'Report a progress step every N percent (0: none)' }),
+        .meta(describe('Report a progress step every N percent (0: none)')),
       checkTaskBeforeChunk: z
         .boolean()
         .default(false)
-        .meta({ description: 'Check the task state before each chunk, as the official Studio SDK does' }),
+        .meta(describe('Check the task state before each chunk, as the official Studio SDK does')),
     })
-    .prefault({}),
-  installTime: duration.default(2000),
+    .prefault({})
+    .meta(describe('How the device downloads a package')),
+  installTime: duration.prefault('2s').meta(describe('Time from download complete to the 201 step')),
   faults: faultsSchema,
   retry: z
     .strictObject({
-      max: z.number().int().min(0).max(100).default(5),
-      baseDelay: duration.default(500),
-      maxDelay: duration.default(30_000),
+      max: z.number().int().min(0).max(100).default(5).meta(describe('Retries of a failed request')),
+      baseDelay: duration.prefault('500ms').meta(describe('First retry delay; doubles each retry')),
+      maxDelay: duration.prefault('30s').meta(describe('Longest retry delay')),
     })
-    .prefault({}),
-  requestTimeout: duration.default(10_000),
+    .prefault({})
+    .meta(describe('Retry of failed requests, with exponential backoff')),
+  requestTimeout: duration.prefault('10s').meta(describe('Longest wait for one complete reply')),
 });
 
 /** One phase of an arrival-rate load: rate devices/second, optionally ramping to rampTo. */
 export const phaseSchema = z.strictObject({
-  duration,
-  rate: z.number().min(0),
-  rampTo: z.number().min(0).optional(),
+  duration: duration.meta(describe('Length of the phase')),
+  rate: z.number().min(0).meta(describe('Device starts per second at the start of the phase')),
+  rampTo: z.number().min(0).optional().meta(describe('Starts per second at the end (linear ramp)')),
 });
 
 /** Closed (fleet) or open (arrival-rate) load model. */
 export const loadSchema = z
   .discriminatedUnion('model', [
-    z.strictObject({ model: z.literal('fleet') }),
     z.strictObject({
-      model: z.literal('arrival-rate'),
-      phases: z.array(phaseSchema).min(1),
-      maxDevices: z
-        .number()
-        .int()
-        .positive()
+      model: z.literal('fleet').meta(describe('Closed: every device runs for the whole run')),
+    }),
+    z.strictObject({
+      model: z
+        .literal('arrival-rate')
+        .meta(describe('Open: devices start at a rate and leave after a visit')),
+      phases: z.array(phaseSchema).min(1).meta(describe('Rate phases, run one after another')),
+      maxDevices: positiveInt
         .optional()
-        .meta({ description: 'Most devices active at once; starts beyond it are dropped and counted' }),
+        .meta(describe('Most devices active at once; starts beyond it are dropped and counted')),
     }),
   ])
-  .default({ model: 'fleet' });
+  .default({ model: 'fleet' })
+  .meta(describe('Closed (fleet) or open (arrival-rate) load model'));
 
 /** How devices hold connections. */
 export const connectionsSchema = z
   .strictObject({
-    mode: z.enum(['shared', 'per-device', 'per-request']).default('per-device').meta({
-      description:
-        'shared: one keep-alive pool per worker; per-device: one keep-alive connection each; per-request: a new connection every request',
-    }),
-    poolSize: z
-      .number()
-      .int()
-      .positive()
-      .max(20_000)
-      .default(64)
-      .meta({ description: 'Connections per worker in shared mode' }),
+    mode: z
+      .enum(['shared', 'per-device', 'per-request'])
+      .default('per-device')
+      .meta(
+        describe(
+          'shared: one keep-alive pool per worker; per-device: one keep-alive connection each; per-request: a new connection every request',
+        ),
+      ),
+    poolSize: positiveInt.max(20_000).default(64).meta(describe('Connections per worker in shared mode')),
     localAddresses: z
       .array(z.ipv4())
       .optional()
-      .meta({ description: 'Source addresses to spread connections over, e.g. 127.0.0.2..127.0.0.9' }),
+      .meta(describe('Source addresses to spread connections over, e.g. 127.0.0.2..127.0.0.9')),
   })
-  .prefault({});
-
-/** A package the rollout uploads to the embedded server. */
-export const packageSchema = z.strictObject({
-  name: z.string().min(1).max(20),
-  module: module.default('fota'),
-  type: z.enum(['full', 'diff']).default('full'),
-  targetVersion: version,
-  fromVersion: version.optional().meta({ description: 'For a diff package: the version it applies to' }),
-  size: size.default(256 * 1024),
-  description: z.string().max(100).optional(),
-});
-
-const batchAction = z.strictObject({
-  name: z.string().min(1).optional(),
-  package: z.string().min(1).meta({ description: 'Name of a package in rollout.packages' }),
-  fromVersion: z.union([version, z.literal('never-reported')]),
-  devices: z
-    .array(z.string())
-    .optional()
-    .meta({ description: 'Only these device names (default: every device of fromVersion)' }),
-  startAt: duration
-    .optional()
-    .meta({ description: 'Scheduled start, from the start of the run (default: immediate)' }),
-  timeout: duration.default(600_000).meta({ description: 'Device-upgrade timeout' }),
-  retry: z.strictObject({ count: z.number().int().min(0).max(10), interval: duration.default(0) }).optional(),
-});
-
-/** One timed step of the rollout script. */
-export const rolloutStepSchema = z.union([
-  z.strictObject({ at: duration, batch: batchAction }),
-  z.strictObject({
-    at: duration,
-    cancel: z.strictObject({
-      batch: z.string().min(1).meta({ description: 'Name of a batch started earlier' }),
-      scope: z.enum(['all', 'scheduled']).default('all'),
-    }),
-  }),
-  z.strictObject({
-    at: duration,
-    cancelDevice: z.strictObject({ batch: z.string().min(1), device: z.string().min(1) }),
-  }),
-]);
-
-/** The rollout script for the embedded target. */
-export const rolloutSchema = z.strictObject({
-  packages: z.array(packageSchema).min(1),
-  verification: z
-    .union([z.literal('skip'), z.strictObject({ device: z.string().min(1) })])
-    .default('skip')
-    .meta({ description: '"skip", or { device } to verify each package on one test device first' }),
-  steps: z.array(rolloutStepSchema).min(1),
-});
+  .prefault({})
+  .meta(describe('How devices hold connections'));
 
 /** When the run ends. */
 export const stopSchema = z
   .strictObject({
-    duration: duration.default(60_000).meta({ description: 'Longest the run lasts' }),
+    duration: duration.prefault('60s').meta(describe('Longest the run lasts')),
     whenSettled: z
       .boolean()
       .default(true)
-      .meta({ description: 'End early once every targeted device task is finished' }),
+      .meta(describe('End early once every device task of the rollout is finished')),
   })
-  .prefault({});
+  .prefault({})
+  .meta(describe('When the run ends'));
 
 /** Threshold expressions per metric (see README), e.g. ota_check_duration: ["p(99) < 200ms"]. */
-export const thresholdsSchema = z.record(z.string().min(1), z.array(z.string().min(1)).min(1));
+export const thresholdsSchema = z
+  .record(z.string().min(1), z.array(z.string().min(1)).min(1))
+  .meta(describe('Pass/fail expressions per metric, e.g. ota_check_duration: ["p(99) < 200ms"]'));
 
 /** The whole scenario file. */
 export const scenarioSchema = z.strictObject({
-  $schema: z.string().optional(),
-  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]'),
+  $schema: z.string().optional().meta(describe('Path or URL of scenario.schema.json, for editors')),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]')
+    .meta(describe('Scenario name, used in report names')),
   description: z.string().optional(),
-  seed: z.number().int().default(1),
+  seed: z.number().int().default(1).meta(describe('Seed of every random choice; same seed, same run')),
   target: targetSchema,
   product: productSchema,
   fleet: fleetSchema,
   profiles: z
     .array(profileSchema)
     .min(1)
-    .prefault([{ name: 'default' }]),
+    .prefault([{ name: 'default' }])
+    .meta(describe('Device behaviour profiles, shared out by weight')),
   load: loadSchema,
   connections: connectionsSchema,
   rollout: rolloutSchema.optional(),
   stop: stopSchema,
   thresholds: thresholdsSchema.optional(),
   abortOnFail: z
-    .strictObject({ enabled: z.boolean().default(true), grace: duration.default(10_000) })
-    .optional(),
+    .strictObject({
+      enabled: z.boolean().default(true),
+      grace: duration.prefault('10s').meta(describe('Run at least this long before aborting')),
+    })
+    .optional()
+    .meta(describe('Stop the run early once a threshold has failed')),
 });
 
 /** A validated scenario, as the engine uses it (durations in ms, sizes in bytes). */
 export type Scenario = z.output<typeof scenarioSchema>;
 /** A scenario as written in a file. */
 export type ScenarioInput = z.input<typeof scenarioSchema>;
+/** One device behaviour profile. */
 export type Profile = Scenario['profiles'][number];
+/** The load model (closed fleet or open arrival-rate). */
 export type LoadModel = Scenario['load'];
+/** One rollout step (batch, cancel or cancelDevice). */
 export type RolloutStep = z.output<typeof rolloutStepSchema>;
+/** One package of the rollout. */
 export type PackageSpec = z.output<typeof packageSchema>;

@@ -1,7 +1,10 @@
-/** Parsing of human units in scenario files: durations ("250ms", "10s", "2m", "1h") and sizes ("64KiB", "1MB"). */
+/**
+ * Parsing of human units in scenario files: durations ("250ms", "10s", "2m", "1h") and sizes ("64KiB",
+ * "1MB"). The number and its unit are written together: "10 s" is rejected, like a typo.
+ */
 
-const DURATION_RE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
-const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/;
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const SIZE_RE = /^(\d+(?:\.\d+)?)(B|KB|KiB|MB|MiB|GB|GiB)?$/;
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const SIZE_BYTES: Record<string, number> = {
   B: 1,
