@@ -1,0 +1,151 @@
+/**
+ * `ota-fleet serve`: runs the reference OTA server in the foreground until SIGINT/SIGTERM. Prints the
+ * URL and admin token on stdout, logs with pino to stderr. Never calls process.exit (src/cli.ts does).
+ */
+import type { Argv, CommandModule } from 'yargs';
+import { OtaFleetError } from '../error-codes.ts';
+import type { DownloadingOn, OtaServerOptions, ServerLogLevel } from '../server/config.ts';
+import { applyFaultFlag, type FaultConfig } from '../server/faults.ts';
+import { type OtaServer, startOtaServer } from '../server/server.ts';
+import { interruptSignal } from './interrupt.ts';
+
+/** Flags of `ota-fleet serve`, as yargs hands them over. */
+export interface ServeArgs {
+  port: number;
+  host: string;
+  data?: string;
+  dialect: 'studio' | 'fuse';
+  'no-task-errno': 10 | 11;
+  'cancelled-status': 5 | 6;
+  'downloading-on': DownloadingOn;
+  'seed-demo': boolean;
+  'no-seed-demo'?: boolean;
+  'admin-token'?: string;
+  fault?: string[];
+  'log-level': ServerLogLevel;
+}
+
+/** Maps the flags to server options; throws OtaFleetError ERR_USAGE on a bad --fault. */
+export function serveOptions(args: ServeArgs): OtaServerOptions {
+  let faults: FaultConfig = {};
+  for (const flag of args.fault ?? []) {
+    const next = applyFaultFlag(faults, flag);
+    if (typeof next === 'string') throw new OtaFleetError('ERR_USAGE', next);
+    faults = next;
+  }
+  const options: OtaServerOptions = {
+    port: args.port,
+    host: args.host,
+    dialect: args.dialect,
+    noTaskErrno: args['no-task-errno'],
+    cancelledStatus: args['cancelled-status'],
+    downloadingOn: args['downloading-on'],
+    seedDemo: args['seed-demo'] && args['no-seed-demo'] !== true,
+    faults,
+    logLevel: args['log-level'],
+  };
+  if (args.data !== undefined) options.dataFile = args.data;
+  if (args['admin-token'] !== undefined) options.adminToken = args['admin-token'];
+  return options;
+}
+
+/** The lines `serve` prints on stdout once listening. */
+export function renderServeBanner(server: OtaServer): string {
+  const lines = [
+    `ota-fleet reference OTA server listening on ${server.url} (${server.options.dialect} dialect)`,
+    `admin token: ${server.adminToken}`,
+    `data: ${server.options.dataFile === ':memory:' ? 'in memory (lost on exit; use --data FILE to keep it)' : server.options.dataFile}`,
+  ];
+  if (server.demo) {
+    const d = server.demo;
+    lines.push(
+      `demo: product ${d.productId} (accessKey ${d.accessKey}), ${d.devices} devices dev-001..dev-100 at V1.0, package ${d.packageId} (V1.1, verified)`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs the server until `signal` aborts; writes the banner to `out`. Called by the command and by tests. */
+export async function runServe(
+  options: OtaServerOptions,
+  signal: AbortSignal = interruptSignal,
+  out: (text: string) => void = (t) => void process.stdout.write(t),
+): Promise<void> {
+  const server = await startOtaServer(options);
+  out(renderServeBanner(server));
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close();
+}
+
+function builder(y: Argv) {
+  return (
+    y
+      // `--no-task-errno 10` is a value flag, not the negation of `--task-errno`.
+      .parserConfiguration({ 'boolean-negation': false })
+      .option('port', { type: 'number', default: 8080, describe: 'TCP port (0 = any free port)' })
+      .option('host', {
+        type: 'string',
+        default: '127.0.0.1',
+        describe: 'interface to bind (beyond loopback the admin token is required)',
+      })
+      .option('data', { type: 'string', describe: 'SQLite file to keep state in (default: in memory)' })
+      .option('dialect', {
+        choices: ['studio', 'fuse'] as const,
+        default: 'studio' as const,
+        describe: 'reply body dialect',
+      })
+      .option('no-task-errno', {
+        choices: [11, 10] as const,
+        type: 'number',
+        default: 11,
+        describe: 'errno of "no upgrade task"',
+      })
+      .option('cancelled-status', {
+        choices: [6, 5] as const,
+        type: 'number',
+        default: 6,
+        describe: 'status a cancelled task reads back as',
+      })
+      .option('downloading-on', {
+        choices: ['either', 'download', 'progress'] as const,
+        default: 'either' as const,
+        describe: 'when pending becomes downloading: first download, first progress report, or either',
+      })
+      .option('seed-demo', {
+        type: 'boolean',
+        default: true,
+        describe: 'create product "demo", 100 devices and a package when absent',
+      })
+      .option('no-seed-demo', { type: 'boolean', describe: 'do not create the demo data' })
+      .option('admin-token', {
+        type: 'string',
+        describe: 'management API token (default: stored in --data, else random)',
+      })
+      .option('fault', {
+        type: 'string',
+        array: true,
+        describe: 'fault injection CALL.KEY=VALUE, e.g. download.truncateRate=0.1 (repeatable)',
+      })
+      .option('log-level', {
+        choices: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+        default: 'info' as const,
+        describe: 'log level (stderr)',
+      })
+      .example('$0 serve', 'serve on 127.0.0.1:8080 with demo data, in memory')
+      .example(
+        '$0 serve --data ota.db --no-seed-demo --fault check.latencyMs=50',
+        'persistent, 50 ms added to every check',
+      )
+  );
+}
+
+/** The yargs command module of `ota-fleet serve`. */
+export const serveCommand: CommandModule<object, ServeArgs> = {
+  command: 'serve',
+  describe: 'Run the reference OneNET Studio OTA server (device API + management API) until Ctrl-C',
+  builder: builder as unknown as CommandModule<object, ServeArgs>['builder'],
+  handler: (args) => runServe(serveOptions(args)),
+};

@@ -1,0 +1,123 @@
+/** zod schemas of the management API bodies and queries; unknown keys are errors. */
+import { z } from 'zod';
+import { isValidDeviceName } from '../ota/fleet-versions.ts';
+import {
+  isValidDescription,
+  isValidPackageFileName,
+  isValidPackageName,
+  isValidVersion,
+} from '../ota/rules.ts';
+import { badRequest } from './views.ts';
+
+const version = z.string().refine(isValidVersion, 'must be 1-20 characters of [A-Za-z0-9._-]');
+const deviceName = z.string().refine(isValidDeviceName, 'must be 1-64 characters of [A-Za-z0-9_.@-]');
+const base64Key = z
+  .string()
+  .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be standard base64')
+  .min(4)
+  .max(200);
+const weights = z.record(version, z.number().nonnegative());
+const fileName = z
+  .string()
+  .refine(isValidPackageFileName, 'must end in .zip, .rar or .bin, without path parts')
+  .refine((v) => Buffer.byteLength(v) <= 128, 'must be at most 128 bytes of UTF-8');
+
+export const productIdRule = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const createProductSchema = z.strictObject({
+  id: z.string().regex(productIdRule, 'must be 1-64 characters of [A-Za-z0-9_-]').optional(),
+  name: z.string().min(1).max(64).optional(),
+  accessKey: base64Key.optional(),
+});
+
+export const createDeviceSchema = z.strictObject({
+  name: deviceName,
+  key: base64Key.optional(),
+  fVersion: version.optional(),
+  sVersion: version.optional(),
+});
+
+export const bulkDevicesSchema = z.strictObject({
+  prefix: z.string().max(50).optional(),
+  namePattern: z
+    .string()
+    .max(80)
+    .regex(/\{index(:\d+)?\}/, 'must contain {index} or {index:N}')
+    .optional(),
+  count: z.number().int().min(1).max(1_000_000),
+  start: z.number().int().min(0).max(1e12).optional(),
+  versions: z.strictObject({ f_version: weights.optional(), s_version: weights.optional() }).optional(),
+  seed: z.number().int().optional(),
+  returnDevices: z.boolean().optional(),
+});
+
+const packageFields = {
+  name: z.string().refine(isValidPackageName, 'must be 1-20 CJK characters, letters, digits or _ - . ( )'),
+  module: z.enum(['fota', 'sota']),
+  type: z.enum(['full', 'diff']).optional(),
+  targetVersion: version,
+  fromVersion: version.optional(),
+  description: z.string().refine(isValidDescription, 'must be at most 100 characters').optional(),
+};
+
+export const createPackageSchema = z.strictObject({
+  ...packageFields,
+  fileName: fileName.optional(),
+  synthetic: z
+    .strictObject({
+      size: z
+        .number()
+        .int()
+        .min(1)
+        .max(30 * 1024 * 1024),
+      seed: z.number().int().optional(),
+    })
+    .optional(),
+  contentBase64: z.string().optional(),
+});
+
+export const uploadQuerySchema = z.strictObject({ ...packageFields, fileName });
+
+export const verificationSchema = z.union([
+  z.strictObject({ device: deviceName, timeoutSec: z.number().positive().max(86_400).optional() }),
+  z.strictObject({ skip: z.literal(true) }),
+]);
+
+export const createBatchSchema = z.strictObject({
+  name: z.string().min(1).max(64).optional(),
+  fromVersion: version.nullable(),
+  devices: z.array(deviceName).min(1).max(1_000_000).optional(),
+  startAt: z.number().int().nonnegative().optional(),
+  timeoutSec: z
+    .number()
+    .positive()
+    .max(7 * 86_400)
+    .optional(),
+  retry: z
+    .strictObject({ count: z.number().int().min(0).max(10), intervalSec: z.number().min(0).max(86_400) })
+    .optional(),
+  notifyUrl: z.url({ protocol: /^https?$/ }).optional(),
+  skipVerification: z.boolean().optional(),
+});
+
+export const cancelBatchSchema = z.strictObject({ scope: z.enum(['all', 'scheduled']).optional() });
+
+/** Parses `value` with `schema` or throws a 400 naming every problem with its path. */
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : what}: ${i.message}`);
+  throw badRequest(`${what}: ${problems.join('; ')}`);
+}
+
+/** Reads `offset`/`limit` of a list query (limit default 100, at most 10 000). */
+export function parsePage(query: URLSearchParams): { offset: number; limit: number } {
+  const num = (name: string, fallback: number, max: number): number => {
+    const text = query.get(name);
+    if (text === null) return fallback;
+    if (!/^\d{1,9}$/.test(text) || Number(text) > max)
+      throw badRequest(`${name}: must be an integer 0..${max}`);
+    return Number(text);
+  };
+  return { offset: num('offset', 0, 1e9), limit: num('limit', 100, 10_000) };
+}

@@ -1,0 +1,141 @@
+/**
+ * Options of the reference OTA server and the DECISIONs of the spec it makes configurable.
+ * `resolveServerOptions` fills defaults and validates; it never mutates the caller's object.
+ */
+
+import { OtaFleetError } from '../error-codes.ts';
+import type { Dialect } from '../ota/envelope.ts';
+import { type FaultConfig, parseFaultConfig } from './faults.ts';
+
+/** When a pending task becomes downloading (spec §3 DECISION). */
+export type DownloadingOn = 'download' | 'progress' | 'either';
+
+/** Log levels the server accepts. */
+export type ServerLogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Options of `startOtaServer`; every field is optional. */
+export interface OtaServerOptions {
+  /** Interface to bind; default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** TCP port; default 0 (any free port). */
+  port?: number;
+  /** SQLite file; in-memory (`:memory:`) when omitted. */
+  dataFile?: string;
+  /** Reply dialect; default `studio`. */
+  dialect?: Dialect;
+  /** errno of "no upgrade task" in a check reply: 11 (default, legacy docs / AIO SDK) or 10 (Studio SDK). */
+  noTaskErrno?: 10 | 11;
+  /** How a cancelled task reads back in call 5: 6 (default) or 5 (as the console shows it). */
+  cancelledStatus?: 5 | 6;
+  /** When pending becomes downloading; default `either`. */
+  downloadingOn?: DownloadingOn;
+  /** Create the demo product, 100 devices and a 256 KiB package when absent; default false. */
+  seedDemo?: boolean;
+  /** Management API token; default: the one stored in the data file, else a new random one. */
+  adminToken?: string;
+  /** Fault injection per device call; off by default. */
+  faults?: FaultConfig;
+  /** Seed of the fault-injection random draws; default random. */
+  faultSeed?: number;
+  /** pino level for the server's own log (stderr); default `warn`. */
+  logLevel?: ServerLogLevel;
+  /** How often the scheduler looks for due batch starts, timeouts and retries (ms); default 200. */
+  tickMs?: number;
+  /** Most verified tokens kept in the cache; default 10 000. */
+  tokenCacheSize?: number;
+  /** Largest total bytes of package content kept in memory for downloads; default 256 MiB. */
+  contentCacheBytes?: number;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedServerOptions {
+  host: string;
+  port: number;
+  dataFile: string;
+  dialect: Dialect;
+  noTaskErrno: 10 | 11;
+  cancelledStatus: 5 | 6;
+  downloadingOn: DownloadingOn;
+  seedDemo: boolean;
+  adminToken: string | undefined;
+  faults: FaultConfig;
+  faultSeed: number;
+  logLevel: ServerLogLevel;
+  tickMs: number;
+  tokenCacheSize: number;
+  contentCacheBytes: number;
+  /** True when the admin token is required on every management request (non-loopback bind). */
+  requireAdminToken: boolean;
+}
+
+/** Body-size limits, in bytes. */
+export const LIMITS = {
+  deviceBody: 4 * 1024,
+  managementBody: 1024 * 1024,
+  uploadBody: 30 * 1024 * 1024 + 64 * 1024,
+} as const;
+
+const LEVELS: readonly ServerLogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** True for an address that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function fail(message: string): never {
+  throw new OtaFleetError('ERR_USAGE', `reference server: ${message}`);
+}
+
+function oneOf<T>(value: unknown, allowed: readonly T[], name: string, fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T))
+    fail(`${name} must be one of ${allowed.join(', ')} (got ${String(value)})`);
+  return value as T;
+}
+
+function positive(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    fail(`${name} must be a positive number (got ${String(value)})`);
+  }
+  return value;
+}
+
+/** Fills defaults and checks every option; throws OtaFleetError ERR_USAGE naming the bad one. */
+export function resolveServerOptions(options: OtaServerOptions = {}): ResolvedServerOptions {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`port must be 0..65535 (got ${port})`);
+  if (options.adminToken !== undefined && !/^[\x21-\x7e]{8,200}$/.test(options.adminToken)) {
+    fail('adminToken must be 8-200 printable ASCII characters without spaces');
+  }
+  let faults: FaultConfig = {};
+  if (options.faults !== undefined) {
+    const parsed = parseFaultConfig(options.faults);
+    if (!parsed.ok) fail(`faults: ${parsed.errors.join('; ')}`);
+    faults = parsed.config;
+  }
+  return {
+    host,
+    port,
+    dataFile: options.dataFile ?? ':memory:',
+    dialect: oneOf(options.dialect, ['studio', 'fuse'] as const, 'dialect', 'studio'),
+    noTaskErrno: oneOf(options.noTaskErrno, [11, 10] as const, 'noTaskErrno', 11),
+    cancelledStatus: oneOf(options.cancelledStatus, [6, 5] as const, 'cancelledStatus', 6),
+    downloadingOn: oneOf(
+      options.downloadingOn,
+      ['either', 'download', 'progress'] as const,
+      'downloadingOn',
+      'either',
+    ),
+    seedDemo: options.seedDemo ?? false,
+    adminToken: options.adminToken,
+    faults,
+    faultSeed: options.faultSeed ?? Math.floor(Math.random() * 2 ** 31),
+    logLevel: oneOf(options.logLevel, LEVELS, 'logLevel', 'warn'),
+    tickMs: positive(options.tickMs, 'tickMs', 200),
+    tokenCacheSize: positive(options.tokenCacheSize, 'tokenCacheSize', 10_000),
+    contentCacheBytes: positive(options.contentCacheBytes, 'contentCacheBytes', 256 * 1024 * 1024),
+    requireAdminToken: !isLoopbackHost(host),
+  };
+}

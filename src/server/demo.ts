@@ -1,0 +1,57 @@
+/** The demo data of `--seed-demo`: product `demo`, 100 devices at V1.0, a verified 256 KiB package. */
+import { createProduct, newKey } from './api-fleet.ts';
+import { md5Hex, syntheticPackageBytes } from './content.ts';
+import type { ServerContext } from './context.ts';
+
+/** What the demo seed created (or found from an earlier run). */
+export interface DemoInfo {
+  productId: string;
+  accessKey: string;
+  devices: number;
+  packageId: number;
+}
+
+export const DEMO_PRODUCT = 'demo';
+const DEMO_SIZE = 256 * 1024;
+
+/** Creates the demo data unless product `demo` already exists; returns what is there. */
+export function seedDemo(ctx: ServerContext, now: number): DemoInfo {
+  const { state } = ctx;
+  if (!state.products.has(DEMO_PRODUCT)) {
+    createProduct(ctx, { id: DEMO_PRODUCT, name: 'Demo product' }, now);
+    const devices = Array.from({ length: 100 }, (_, i) => ({
+      name: `dev-${String(i + 1).padStart(3, '0')}`,
+      key: newKey(),
+      fVersion: 'V1.0',
+      sVersion: 'V1.0',
+    }));
+    state.addDevices(DEMO_PRODUCT, devices, now);
+    const bytes = syntheticPackageBytes(DEMO_SIZE, 1);
+    state.addPackage(
+      {
+        pid: DEMO_PRODUCT,
+        name: 'demo-fw',
+        module: 1,
+        type: 1,
+        targetVersion: 'V1.1',
+        fromVersion: null,
+        description: 'demo firmware (synthetic)',
+        fileName: 'demo-fw.bin',
+        size: DEMO_SIZE,
+        md5: md5Hex(bytes),
+        syntheticSeed: 1,
+        verified: true,
+        createdAt: now,
+      },
+      null,
+    );
+  }
+  const product = state.products.get(DEMO_PRODUCT)!;
+  const pkg = [...state.packages.values()].find((p) => p.pid === DEMO_PRODUCT);
+  return {
+    productId: product.id,
+    accessKey: product.accessKey,
+    devices: state.devices.get(DEMO_PRODUCT)?.size ?? 0,
+    packageId: pkg?.id ?? 0,
+  };
+}

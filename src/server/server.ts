@@ -1,0 +1,200 @@
+/**
+ * `startOtaServer(options)`: the reference OneNET Studio OTA server — node:http, the six device calls,
+ * the management API under /api/, SQLite persistence and a scheduler. Binds 127.0.0.1 by default.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import pino, { type Logger } from 'pino';
+import { OtaFleetError } from '../error-codes.ts';
+import { JSON_CONTENT_TYPE } from '../ota/codes.ts';
+import { encodeEnvelope } from '../ota/envelope.ts';
+import { matchOtaRoute } from '../ota/routes.ts';
+import { createAuthenticator } from './auth.ts';
+import { type OtaServerOptions, type ResolvedServerOptions, resolveServerOptions } from './config.ts';
+import { createContentCache } from './content.ts';
+import type { ServerContext } from './context.ts';
+import { type DemoInfo, seedDemo } from './demo.ts';
+import { handleDeviceCall } from './device-api.ts';
+import { createFaultInjector } from './faults.ts';
+import { handleManagement } from './management-api.ts';
+import { createPusher } from './push.ts';
+import { newRequestId, sendEnvelope } from './reply.ts';
+import { runDue, startScheduler } from './scheduler.ts';
+import { createOtaState } from './state.ts';
+import { createStats } from './stats.ts';
+import { openStore } from './store.ts';
+
+/** Options of `startOtaServer`, plus an optional parent logger (default: pino to stderr). */
+export interface StartOtaServerOptions extends OtaServerOptions {
+  logger?: Logger;
+}
+
+/** A running server. */
+export interface OtaServer {
+  /** Base URL, e.g. `http://127.0.0.1:40123` (a wildcard bind is reported as loopback). */
+  url: string;
+  host: string;
+  port: number;
+  adminToken: string;
+  options: ResolvedServerOptions;
+  /** Present when `seedDemo` was set. */
+  demo: DemoInfo | undefined;
+  /** Runs the scheduler once now (starts due batches, expires timeouts, retries); returns changes. */
+  runScheduler(now?: number): number;
+  /** Stops listening, drops open connections, closes the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+function createLogger(options: StartOtaServerOptions, level: string): Logger {
+  const parent = options.logger ?? pino({ level, base: { pid: process.pid } }, pino.destination(2));
+  return parent.child({ module: 'ota-server' });
+}
+
+function onClientError(ctx: ServerContext, err: NodeJS.ErrnoException, socket: Socket): void {
+  ctx.stats.other.clientErrors++;
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const { dialect } = ctx.options;
+  const body = encodeEnvelope(dialect, 2, undefined, dialect === 'fuse' ? newRequestId() : undefined);
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function onRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): void {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const query = q < 0 ? '' : url.slice(q + 1);
+  if (path === '/api' || path.startsWith('/api/')) {
+    handleManagement(ctx, req, res, path, query);
+    return;
+  }
+  const match = matchOtaRoute(req.method ?? 'GET', path);
+  if (!match.ok) {
+    ctx.stats.other.notFound++;
+    sendEnvelope(res, ctx.options.dialect, 2, undefined, 404);
+    return;
+  }
+  handleDeviceCall(ctx, req, res, match.route, query);
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      const why = err.code === 'EADDRINUSE' ? `port ${port} on ${host} is already in use` : err.message;
+      reject(new OtaFleetError('ERR_EMBEDDED_SERVER', `reference server could not listen: ${why}`));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+function baseUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+function openState(opts: ResolvedServerOptions, log: Logger) {
+  try {
+    const store = openStore(opts.dataFile);
+    const state = createOtaState(store, log.child({ part: 'state' }));
+    state.load();
+    return state;
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new OtaFleetError(
+      'ERR_EMBEDDED_SERVER',
+      `reference server could not open ${opts.dataFile}: ${why}`,
+    );
+  }
+}
+
+/** Starts the reference OTA server; throws OtaFleetError (ERR_USAGE, ERR_EMBEDDED_SERVER) on failure. */
+export async function startOtaServer(options: StartOtaServerOptions = {}): Promise<OtaServer> {
+  const opts = resolveServerOptions(options);
+  const log = createLogger(options, opts.logLevel);
+  const state = openState(opts, log);
+  let adminToken = opts.adminToken ?? state.store.getMeta('admin_token');
+  if (adminToken === undefined) {
+    adminToken = randomBytes(18).toString('base64url');
+    state.store.setMeta('admin_token', adminToken);
+  }
+  let closed = false;
+  const timers = new Set<NodeJS.Timeout>();
+  const ctx: ServerContext = {
+    state,
+    options: opts,
+    adminToken,
+    auth: createAuthenticator(state, opts.tokenCacheSize),
+    content: createContentCache(opts.contentCacheBytes, (id) => state.store.packageContent(id)),
+    faults: createFaultInjector(opts.faults, opts.faultSeed),
+    stats: createStats(Date.now()),
+    log,
+    closed: () => closed,
+    later(ms, fn) {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        if (!closed) fn();
+      }, ms);
+      timers.add(t);
+    },
+    notify: () => undefined,
+  };
+  const pusher = createPusher(ctx);
+  ctx.notify = (batchId, dids) => pusher.push(batchId, dids);
+  const demo = opts.seedDemo ? seedDemo(ctx, Date.now()) : undefined;
+  const server = createServer(
+    { keepAliveTimeout: 5000, headersTimeout: 20_000, requestTimeout: 120_000 },
+    (req, res) => onRequest(ctx, req, res),
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(ctx, err, socket));
+  let port: number;
+  try {
+    port = await listen(server, opts.port, opts.host);
+  } catch (err) {
+    state.store.close();
+    throw err;
+  }
+  server.on('error', (err) => log.error({ err }, 'http server error'));
+  runDue(ctx, Date.now());
+  const scheduler = startScheduler(ctx);
+  log.info(
+    { host: opts.host, port, dataFile: opts.dataFile, dialect: opts.dialect },
+    'reference OTA server listening',
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    url: baseUrl(opts.host, port),
+    host: opts.host,
+    port,
+    adminToken,
+    options: opts,
+    demo,
+    runScheduler: (now = Date.now()) => runDue(ctx, now),
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        scheduler.stop();
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+        const done = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await done;
+        await pusher.close();
+        state.store.close();
+        log.info('reference OTA server closed');
+      })();
+      return closing;
+    },
+  };
+}
