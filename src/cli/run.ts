@@ -5,6 +5,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { runScenario } from '../engine/run.ts';
 import { OtaFleetError } from '../error-codes.ts';
 import { renderText } from '../report/render-text.ts';
+import type { RunSummary } from '../report/summary.ts';
 import { reportDirName, writeReport } from '../report/write.ts';
 import { formatProblem, loadScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -85,12 +86,13 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
     total: scenario.fleet.count,
     durationMs: scenario.stop.duration,
   });
-  let summary;
+  let summary: RunSummary;
   try {
     ({ summary } = await runScenario({
       scenario,
       scenarioFile: file,
       scenarioSource: loaded.source,
+      ...(loaded.deviceKeys ? { deviceKeys: loaded.deviceKeys } : {}),
       ...(args.workers ? { workers: args.workers } : {}),
       ...(shard ? { shard } : {}),
       signal: interruptSignal,

@@ -223,9 +223,12 @@ async function downloadAll(
       }
       if (status >= TaskStatus.UPGRADING) return 'done';
     }
-    const resumed = saved.offset > 0;
     const r = await downloadStep(ctx, path, saved, settings, plan);
-    if (resumed && r.kind !== 'error') ctx.recorder.count('download_resumes');
+    if (saved.interrupted && (r.kind === 'progress' || r.kind === 'complete')) {
+      saved.interrupted = false;
+      ctx.recorder.count('download_resumes');
+    }
+    if (r.kind === 'error' || (r.kind === 'fault' && r.fault === 'abort')) saved.interrupted = true;
     switch (r.kind) {
       case 'cancelled':
         finish(state, task, 'cancelled');

@@ -19,6 +19,8 @@ export interface SavedDownload {
   offset: number;
   hash: Hash;
   complete: boolean;
+  /** The last download request broke off; the next one that gets bytes is a resume. */
+  interrupted: boolean;
 }
 
 /** Download settings of a profile. */
@@ -44,7 +46,7 @@ export function savedFor(
   md5: string,
 ): SavedDownload {
   if (saved && saved.tid === tid && saved.size === size) return saved;
-  return { tid, size, md5, offset: 0, hash: createHash('md5'), complete: false };
+  return { tid, size, md5, offset: 0, hash: createHash('md5'), complete: false, interrupted: false };
 }
 
 function header(h: Record<string, string | string[] | undefined>, name: string): string | undefined {

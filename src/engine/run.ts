@@ -30,6 +30,8 @@ export interface RunOptions {
   /** Called about once a second with live figures (terminal progress). */
   onTick?: (live: LiveStats) => void;
   log: Logger;
+  /** Device keys from the scenario's CSV (URL targets with device-level tokens). */
+  deviceKeys?: Record<string, string>;
   wasm?: boolean;
   measure?: boolean;
   /** Grace for in-flight calls at the end, ms. */
@@ -53,7 +55,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), devices));
   assertFitsFdLimit(s, devices, workers);
 
-  const target = await prepareTarget(s, { log, shard });
+  const target = await prepareTarget(s, { log, ...(opts.deviceKeys ? { deviceKeys: opts.deviceKeys } : {}) });
   const startedAt = Date.now() + 200;
   const agg = createAggregator({ startedAtMs: startedAt });
   let workerError: string | undefined;

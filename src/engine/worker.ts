@@ -11,10 +11,10 @@ import { createArrivalPacer } from '../load/arrival-rate.ts';
 import { fleetBootOffset, workerDevices } from '../load/fleet.ts';
 import { createNullRecorder, createRecorder, initMetrics, type Recorder } from '../metrics/recorder.ts';
 import { ModuleType, type ModuleTypeValue } from '../ota/codes.ts';
-import { assignVersion } from '../ota/fleet-versions.ts';
+import { assignFleetVersions } from '../ota/fleet-versions.ts';
 import { devicePath } from '../ota/routes.ts';
 import { deviceName } from '../scenario/names.ts';
-import type { Profile, Scenario } from '../scenario/schema.ts';
+import type { Profile } from '../scenario/schema.ts';
 import { createDispatcherSet } from '../transport/dispatchers.ts';
 import type { MainMessage, WorkerDone, WorkerInit, WorkerMessage } from './protocol.ts';
 import { createTokenSource } from './tokens.ts';
@@ -29,13 +29,6 @@ function pickProfile(profiles: readonly Profile[], u: number): Profile {
     if (x < 0) return p;
   }
   return profiles[profiles.length - 1]!;
-}
-
-function startVersions(s: Scenario, index: number): { f_version?: string; s_version?: string } {
-  const v: { f_version?: string; s_version?: string } = {};
-  if (s.fleet.versions.f_version) v.f_version = assignVersion(s.fleet.versions.f_version, index, s.seed);
-  if (s.fleet.versions.s_version) v.s_version = assignVersion(s.fleet.versions.s_version, index, s.seed);
-  return v;
 }
 
 /** Runs one worker's devices until stopped; resolves with the final snapshot. */
@@ -96,7 +89,7 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
       name,
       profile,
       modules,
-      versions: startVersions(s, index),
+      versions: assignFleetVersions(s.fleet.versions, index, s.seed),
       basePath: devicePath(init.target.productId, name),
       ctx,
       mode,
