@@ -56,8 +56,13 @@ function yamlProblems(
     message: `${severity === 'error' ? 'invalid YAML: ' : ''}${e.message.split('\n')[0]}`,
     severity,
   });
+  // One syntax error often sets off more on the same line; the first one there is the one to fix.
+  const lines = new Set<number>();
+  const firstPerLine = doc.errors
+    .map((e) => toProblem(e, 'error'))
+    .filter((p) => !lines.has(p.line) && lines.add(p.line));
   return {
-    errors: doc.errors.map((e) => toProblem(e, 'error')),
+    errors: firstPerLine,
     warnings: doc.warnings.map((e) => toProblem(e, 'warning')),
   };
 }

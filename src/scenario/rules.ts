@@ -55,9 +55,7 @@ function fleetRange(fleet: Scenario['fleet']): string {
 /** `rollout-needs-embedded`: a rollout script is played only on the embedded server. */
 export function rolloutNeedsEmbedded(s: Pick<Scenario, 'target' | 'rollout'>): Finding[] {
   if (!s.rollout || s.target.url === 'embedded') return [];
-  return [
-    error(['rollout'], `is played only on target.url: embedded (got target.url ${quote(s.target.url)})`),
-  ];
+  return [error(['rollout'], `a rollout script needs target.url: embedded (got ${quote(s.target.url)})`)];
 }
 
 /** `url-target-needs-product`: a URL target needs product.id, and the key its token level signs with. */
@@ -182,7 +180,10 @@ export function packageModuleInFleet(s: Pick<Scenario, 'fleet' | 'rollout'>): Fi
     if (!pkg || s.fleet.modules.includes(pkg.module)) return [];
     const path = ['rollout', 'steps', index, 'batch', 'package'];
     return [
-      error(path, `is a ${pkg.module} package, a module fleet.modules leaves out (${s.fleet.modules})`),
+      error(
+        path,
+        `names a ${pkg.module} package, a module the fleet does not run (fleet.modules: ${s.fleet.modules.join(', ')})`,
+      ),
     ];
   });
 }
@@ -213,7 +214,7 @@ export function fromVersionExists(s: Pick<Scenario, 'fleet' | 'rollout'>): Findi
       return [
         warning(
           path,
-          `no device starts on ${from}; devices reach it only mid-run (rollout.steps[${bringer.index}])`,
+          `no device starts on ${quote(from)}; devices reach it only mid-run (rollout.steps[${bringer.index}])`,
         ),
       ];
     }
