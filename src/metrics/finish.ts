@@ -52,8 +52,13 @@ export function summarizeErrors(counters: Readonly<Record<string, number>>): Err
   for (const [key, count] of Object.entries(counters)) {
     if (metricNameOf(key) !== 'errors' || count === 0) continue;
     const { tags } = parseMetricKey(key);
-    const row: ErrorSummary = { code: tags['code'] ?? 'unknown', detail: errorDetail(tags), count: 0 };
-    if (tags['call'] !== undefined) row.call = tags['call'] as OtaCall;
+    const call = tags['call'] as OtaCall | undefined;
+    const row: ErrorSummary = {
+      code: tags['code'] ?? 'unknown',
+      ...(call !== undefined ? { call } : {}),
+      detail: errorDetail(tags),
+      count: 0,
+    };
     const id = `${row.code}\u0000${row.call ?? ''}\u0000${row.detail}`;
     const existing = rows.get(id) ?? row;
     existing.count += count;

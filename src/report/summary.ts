@@ -54,7 +54,9 @@ export function parseSummary(json: unknown, origin = 'summary'): RunSummary {
     );
   }
   const result = runSummarySchema.safeParse(json);
-  if (result.success) return result.data;
+  // The schema has no defaults or transforms: return the input itself, so key order and unknown
+  // fields survive and a re-rendered report is byte-identical.
+  if (result.success) return json as RunSummary;
   const lines = result.error.issues.slice(0, MAX_LISTED).map((issue) => {
     const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
     return `  ${path}: ${issue.message}`;

@@ -1,0 +1,235 @@
+/** HTML fragments (tables and fact lists) of report.html; every value passes through `escapeHtml`. */
+import { ERROR_CODES } from '../error-codes.ts';
+import type { LatencyStats } from '../metrics/snapshot.ts';
+import { OTA_CALLS } from '../ota/routes.ts';
+import {
+  formatBytes,
+  formatCount,
+  formatMicros,
+  formatMillis,
+  formatObserved,
+  formatPercent,
+  formatRate,
+} from './format.ts';
+import type { RolloutCounts, RunSummary } from './summary.ts';
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** A cell: plain text (escaped), right-aligned when `num`, with an optional class. */
+interface Cell {
+  text: string;
+  num?: boolean;
+  cls?: string;
+}
+
+const n = (text: string): Cell => ({ text, num: true });
+
+/** A table from a header and rows of cells; header cells ending in `#` are right-aligned. */
+export function htmlTable(header: readonly string[], rows: readonly (readonly (Cell | string)[])[]): string {
+  const th = header
+    .map((h) =>
+      h.endsWith('#') ? `<th class="num">${escapeHtml(h.slice(0, -1))}</th>` : `<th>${escapeHtml(h)}</th>`,
+    )
+    .join('');
+  const body = rows
+    .map((r) => {
+      const tds = r.map((c) => {
+        const cell = typeof c === 'string' ? { text: c } : c;
+        const cls = [cell.num ? 'num' : '', cell.cls ?? ''].filter(Boolean).join(' ');
+        return `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(cell.text)}</td>`;
+      });
+      return `<tr>${tds.join('')}</tr>`;
+    })
+    .join('\n');
+  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function latencyCells(l: LatencyStats): Cell[] {
+  return [l.p50, l.p90, l.p95, l.p99, l.p99_9, l.max].map((v) => n(l.count > 0 ? formatMicros(v) : '-'));
+}
+
+/** Per-call table: counts, failure share and latency percentiles (all and by outcome). */
+export function callsTable(summary: RunSummary): string {
+  const rows: Cell[][] = [];
+  for (const call of OTA_CALLS) {
+    const s = summary.calls[call];
+    if (s.count === 0) continue;
+    const share = formatPercent(s.count > 0 ? s.failed / s.count : 0);
+    rows.push([
+      { text: call },
+      n(formatCount(s.count)),
+      n(`${formatCount(s.failed)} (${share})`),
+      ...latencyCells(s.latency),
+    ]);
+    if (s.failed > 0) {
+      rows.push([
+        { text: '↳ ok', cls: 'muted' },
+        n(formatCount(s.latencyByOutcome.ok.count)),
+        n(''),
+        ...latencyCells(s.latencyByOutcome.ok),
+      ]);
+      rows.push([
+        { text: '↳ failed', cls: 'muted' },
+        n(formatCount(s.latencyByOutcome.error.count)),
+        n(''),
+        ...latencyCells(s.latencyByOutcome.error),
+      ]);
+    }
+  }
+  if (rows.length === 0) return '<p class="note">No requests were made.</p>';
+  return htmlTable(['Call', 'Count#', 'Failed#', 'p50#', 'p90#', 'p95#', 'p99#', 'p99.9#', 'max#'], rows);
+}
+
+/** Table of the other latency histograms (download TTFB, device upgrade duration, ...). */
+export function durationsTable(summary: RunSummary): string {
+  const rows = Object.entries(summary.durations).map(([key, l]) => [
+    { text: key },
+    n(formatCount(l.count)),
+    ...latencyCells(l),
+  ]);
+  return htmlTable(['Histogram', 'Count#', 'p50#', 'p90#', 'p95#', 'p99#', 'p99.9#', 'max#'], rows);
+}
+
+/** Error table with the meaning of each stable code. */
+export function errorsTable(summary: RunSummary): string {
+  if (summary.errors.length === 0) return '<p class="note">No errors.</p>';
+  const rows = summary.errors.map((e) => [
+    { text: e.code },
+    { text: e.call ?? '-' },
+    { text: e.detail || '-' },
+    n(formatCount(e.count)),
+    { text: (ERROR_CODES as Record<string, string>)[e.code] ?? '' },
+  ]);
+  return htmlTable(['Code', 'Call', 'Detail', 'Count#', 'Meaning'], rows);
+}
+
+function countsTable(title: string, byGroup: Record<string, RolloutCounts>): string {
+  const rows = Object.entries(byGroup).map(([g, c]) => [
+    { text: g },
+    n(formatCount(c.upgraded)),
+    n(formatCount(c.failed)),
+    n(formatCount(c.cancelled)),
+  ]);
+  return htmlTable([title, 'Upgraded#', 'Failed#', 'Cancelled#'], rows);
+}
+
+/** Rollout tables: totals and time-to, by start version, by profile, failing steps, server batches. */
+export function rolloutTables(summary: RunSummary): string {
+  const r = summary.rollout;
+  if (r === undefined) return '<p class="note">This run had no rollout.</p>';
+  const parts = [
+    htmlTable(
+      ['Targeted#', 'Upgraded#', 'Failed#', 'Cancelled#', 'Pending#', 'to p50#', 'to p90#', 'to p99#'],
+      [
+        [
+          n(formatCount(r.targeted)),
+          n(`${formatCount(r.upgraded)} (${formatPercent(r.upgradedFraction)})`),
+          n(formatCount(r.failed)),
+          n(formatCount(r.cancelled)),
+          n(formatCount(r.pending)),
+          n(formatMillis(r.timeTo.p50)),
+          n(formatMillis(r.timeTo.p90)),
+          n(formatMillis(r.timeTo.p99)),
+        ],
+      ],
+    ),
+  ];
+  if (Object.keys(r.byStartVersion).length > 0)
+    parts.push('<h3>By start version</h3>', countsTable('From version', r.byStartVersion));
+  if (Object.keys(r.byProfile).length > 0)
+    parts.push('<h3>By profile</h3>', countsTable('Profile', r.byProfile));
+  const steps = Object.entries(r.failedBySteps).map(([s, c]) => [{ text: s }, n(formatCount(c))]);
+  if (steps.length > 0) parts.push('<h3>Failed at step</h3>', htmlTable(['Step', 'Devices#'], steps));
+  if (r.batches.length > 0) {
+    const rows = r.batches.map((b) => [
+      { text: b.name },
+      { text: b.id },
+      { text: b.status },
+      n(formatCount(b.targeted)),
+      {
+        text: Object.entries(b.counts)
+          .map(([k, v]) => `${k} ${formatCount(v)}`)
+          .join(' · '),
+      },
+    ]);
+    parts.push('<h3>Server batches</h3>', htmlTable(['Batch', 'Id', 'Status', 'Targeted#', 'Counts'], rows));
+  }
+  return parts.join('\n');
+}
+
+/** Thresholds table (ok / failed per expression). */
+export function thresholdsTable(summary: RunSummary): string {
+  const rows = (summary.thresholds ?? []).map((t) => [
+    { text: t.ok ? 'ok' : 'failed', cls: t.ok ? 'ok' : 'bad' },
+    { text: t.metric },
+    { text: t.expression },
+    n(formatObserved(t.observed)),
+  ]);
+  return htmlTable(['', 'Metric', 'Threshold', 'Observed#'], rows);
+}
+
+/** Baseline comparison table. */
+export function comparisonTable(summary: RunSummary): string {
+  const c = summary.comparison;
+  if (c === undefined) return '';
+  const rows = c.items.map((i) => [
+    { text: i.ok ? 'ok' : 'regressed', cls: i.ok ? 'ok' : 'bad' },
+    { text: i.metric },
+    n(formatObserved(i.baseline)),
+    n(formatObserved(i.current)),
+    n(i.change === null ? '-' : `${i.change >= 0 ? '+' : ''}${formatPercent(i.change)}`),
+  ]);
+  return htmlTable(['', 'Metric', 'Baseline#', 'This run#', 'Change#'], rows);
+}
+
+/** Key figures as cards: requests, failures, rate, check p99, bytes, upgraded. */
+export function kpiCards(summary: RunSummary): string {
+  const t = summary.totals;
+  const cards: [string, string][] = [
+    ['Requests', formatCount(t.requests)],
+    ['Failed', formatPercent(t.errorRate)],
+    ['Throughput', formatRate(t.rps, ' req/s')],
+    ['check p99', summary.calls.check.count > 0 ? formatMicros(summary.calls.check.latency.p99) : '-'],
+    ['Downloaded', formatBytes(t.bytes)],
+  ];
+  if (summary.rollout !== undefined) {
+    cards.push([
+      'Upgraded',
+      `${formatCount(summary.rollout.upgraded)}/${formatCount(summary.rollout.targeted)}`,
+    ]);
+  }
+  if (t.devices.startsDropped > 0) cards.push(['Dropped starts', formatCount(t.devices.startsDropped)]);
+  return cards
+    .map(
+      ([label, value]) =>
+        `<div class="kpi"><div class="label">${escapeHtml(label)}</div><div class="value">${escapeHtml(value)}</div></div>`,
+    )
+    .join('\n');
+}
+
+/** Run facts as a definition list. */
+export function runFacts(summary: RunSummary): string {
+  const { run, scenario, tool } = summary;
+  const facts: [string, string][] = [
+    ['Run id', run.id],
+    ['Started', run.startedAt],
+    ['Ended', run.endedAt],
+    ['Duration', formatMillis(run.durationMs)],
+    ['Ended because', run.endReason ?? (run.partial ? (run.partialReason ?? 'ended early') : '-')],
+    ['Target', `${run.target.url} (${run.target.embedded ? 'embedded, ' : ''}${run.target.dialect})`],
+    ['Workers · devices', `${run.workers} · ${formatCount(run.devices)}`],
+    ['Seed', String(run.seed)],
+    ['Scenario file', `${scenario.file} (sha256 ${scenario.sha256})`],
+    ['Tool', `${tool.name} ${tool.version}`],
+  ];
+  if (run.shard) facts.splice(7, 0, ['Shard', `${run.shard.index} of ${run.shard.count}`]);
+  return `<dl class="facts">${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+}

@@ -1,0 +1,151 @@
+/**
+ * report.html: ONE self-contained file (no network). uPlot's JS and CSS and the summary JSON are
+ * inlined; tables are rendered here, charts by the inlined client script (html-client.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { OTA_CALLS } from '../ota/routes.ts';
+import { REPORT_CLIENT_JS } from './html-client.ts';
+import { REPORT_CSS } from './html-style.ts';
+import {
+  callsTable,
+  comparisonTable,
+  durationsTable,
+  errorsTable,
+  escapeHtml,
+  kpiCards,
+  rolloutTables,
+  runFacts,
+  thresholdsTable,
+} from './html-tables.ts';
+import { runLine } from './render-text.ts';
+import { type RunSummary, summaryVerdict } from './summary.ts';
+
+let assets: { js: string; css: string } | undefined;
+
+/** uPlot's minified JS and CSS, read once from node_modules. */
+function uplotAssets(): { js: string; css: string } {
+  if (assets === undefined) {
+    const require = createRequire(import.meta.url);
+    const read = (id: string) => readFileSync(require.resolve(id), 'utf8');
+    assets = { js: read('uplot/dist/uPlot.iife.min.js'), css: read('uplot/dist/uPlot.min.css') };
+  }
+  return assets;
+}
+
+/** Makes text safe inside a raw-text element (<script>/<style>): no closing tag can appear. */
+function rawText(text: string, tag: 'script' | 'style'): string {
+  return text.replace(new RegExp(`</(${tag})`, 'gi'), '<\\/$1');
+}
+
+/** The summary as inline JSON: `<` escaped as \u003c so nothing in it can close the script element. */
+export function inlineJson(summary: RunSummary): string {
+  const { histograms: _omitted, ...rest } = summary;
+  return JSON.stringify(rest).replace(/</g, '\\u003c');
+}
+
+function chart(name: string, title: string): string {
+  return `<div class="chart" data-chart="${escapeHtml(name)}"><h3>${escapeHtml(title)}</h3><div class="plot"></div></div>`;
+}
+
+function verdictBlock(summary: RunSummary): string {
+  const v = summaryVerdict(summary);
+  const label = { passed: 'PASSED', failed: 'FAILED', regressed: 'REGRESSED', completed: 'COMPLETED' }[
+    v.status
+  ];
+  const reasons = v.reasons.length > 0 ? v.reasons : ['no thresholds or baseline to judge against'];
+  const items = reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('');
+  let out = `<section class="verdict ${v.status}" data-verdict="${v.status}"><div class="status">${label}</div><ul>${items}</ul></section>`;
+  if (summary.run.partial) {
+    const why = escapeHtml(summary.run.partialReason ?? 'ended early');
+    out += `\n<div class="banner" data-partial="true">PARTIAL RUN (${why}): the figures cover only the part of the run that happened.</div>`;
+  }
+  return out;
+}
+
+function chartsBlock(summary: RunSummary): string {
+  const r = summary.rollout;
+  const convergence =
+    r !== undefined && r.targeted > 0
+      ? chart('convergence', `Devices upgraded over time (targeted ${r.targeted})`)
+      : '<p class="note">No rollout targeted any device in this run, so there is no convergence curve.</p>';
+  const hasSeries = summary.timeseries.length > 0;
+  const latency = OTA_CALLS.filter((c) => summary.calls[c].count > 0).map((c) =>
+    chart(`latency:${c}`, `${c} latency (p50 / p99)`),
+  );
+  const hasErrors = summary.timeseries.some((p) => Object.keys(p.errorsByCode).length > 0);
+  const errorsChart = hasErrors ? `\n${chart('errors', 'Errors per second by code')}` : '';
+  return [
+    '<h2>Rollout convergence</h2>',
+    convergence,
+    '<h2>Latency over time</h2>',
+    hasSeries && latency.length > 0
+      ? `<div class="charts">${latency.join('\n')}</div>`
+      : '<p class="note">No requests were made.</p>',
+    '<h2>Throughput and errors</h2>',
+    hasSeries
+      ? `<div class="charts">${chart('throughput', 'Requests/s and bytes/s')}\n${chart('devices', 'Active devices')}${errorsChart}</div>`
+      : '<p class="note">No time series was recorded.</p>',
+    hasErrors ? '' : '<p class="note">No errors were recorded.</p>',
+  ].join('\n');
+}
+
+function body(summary: RunSummary): string {
+  const parts = [
+    `<header><h1>${escapeHtml(summary.scenario.name)}</h1><p class="sub">${escapeHtml(runLine(summary))}</p></header>`,
+    verdictBlock(summary),
+    `<section class="kpis">${kpiCards(summary)}</section>`,
+  ];
+  if (summary.thresholds !== undefined && summary.thresholds.length > 0)
+    parts.push('<h2>Thresholds</h2>', thresholdsTable(summary));
+  if (summary.comparison !== undefined) {
+    parts.push(
+      `<h2>Comparison with ${escapeHtml(summary.comparison.baseline)}</h2>`,
+      comparisonTable(summary),
+    );
+  }
+  parts.push(
+    chartsBlock(summary),
+    '<h2>Calls</h2>',
+    callsTable(summary),
+    '<h2>Other durations</h2>',
+    durationsTable(summary),
+    '<h2>Errors</h2>',
+    errorsTable(summary),
+    '<h2>Rollout</h2>',
+    rolloutTables(summary),
+    '<h2>Run</h2>',
+    runFacts(summary),
+  );
+  if (summary.notes.length > 0)
+    parts.push(`<ul class="notes">${summary.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
+  parts.push('<h2>Scenario</h2>', `<pre class="source">${escapeHtml(summary.scenario.source)}</pre>`);
+  return parts.join('\n');
+}
+
+/** Renders the summary as one self-contained HTML page (uPlot and data inlined; no network). */
+export function renderHtml(summary: RunSummary): string {
+  const { js, css } = uplotAssets();
+  const title = `ota-fleet · ${summary.scenario.name} · ${summary.run.startedAt}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
+<style>${rawText(css, 'style')}</style>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<main>
+${body(summary)}
+<footer>Generated by ${escapeHtml(`${summary.tool.name} ${summary.tool.version}`)} from summary.json (schemaVersion ${summary.schemaVersion}).</footer>
+</main>
+<script id="summary-data" type="application/json">${inlineJson(summary)}</script>
+<script>${rawText(js, 'script')}</script>
+<script>${REPORT_CLIENT_JS}</script>
+</body>
+</html>
+`;
+}

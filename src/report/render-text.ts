@@ -1,0 +1,147 @@
+/**
+ * The end-of-run terminal summary (like k6's): run line, verdict, per-call latency table, totals,
+ * rollout line, errors by code, thresholds and notes. Plain text, no colours, ≤ 110 columns.
+ */
+import { ERROR_CODES } from '../error-codes.ts';
+import { OTA_CALLS } from '../ota/routes.ts';
+import {
+  formatBytes,
+  formatCount,
+  formatMicros,
+  formatMillis,
+  formatObserved,
+  formatPercent,
+  formatRate,
+} from './format.ts';
+import { type RunSummary, summaryVerdict } from './summary.ts';
+import { textTable } from './text-table.ts';
+
+const MAX_ERROR_ROWS = 15;
+
+/** Headline of the rollout: `upgraded 183/200 (91.5%) · p50 4.1s · p90 9.8s · p99 -`. */
+export function rolloutLine(summary: RunSummary): string | undefined {
+  const r = summary.rollout;
+  if (r === undefined) return undefined;
+  return (
+    `upgraded ${formatCount(r.upgraded)}/${formatCount(r.targeted)} (${formatPercent(r.upgradedFraction)})` +
+    ` · p50 ${formatMillis(r.timeTo.p50)} · p90 ${formatMillis(r.timeTo.p90)} · p99 ${formatMillis(r.timeTo.p99)}` +
+    ` · failed ${formatCount(r.failed)} · cancelled ${formatCount(r.cancelled)} · pending ${formatCount(r.pending)}`
+  );
+}
+
+/** The run's identity line: start, duration, workers, devices, target. */
+export function runLine(summary: RunSummary): string {
+  const { run } = summary;
+  const shard = run.shard ? ` · shard ${run.shard.index}/${run.shard.count}` : '';
+  const target = `${run.target.url} (${run.target.embedded ? 'embedded, ' : ''}${run.target.dialect})`;
+  return `${run.startedAt} · ${formatMillis(run.durationMs)} · ${run.workers} workers · ${formatCount(run.devices)} devices${shard} · target ${target}`;
+}
+
+function callsTable(summary: RunSummary): string {
+  const rows = OTA_CALLS.filter((c) => summary.calls[c].count > 0).map((c) => {
+    const s = summary.calls[c];
+    const l = s.latency;
+    return [
+      c,
+      formatCount(s.count),
+      formatCount(s.failed),
+      formatPercent(s.count > 0 ? s.failed / s.count : 0),
+      formatMicros(l.p50),
+      formatMicros(l.p90),
+      formatMicros(l.p99),
+      formatMicros(l.max),
+    ];
+  });
+  if (rows.length === 0) return '  (no requests)';
+  return textTable(['CALL', 'COUNT', 'FAIL', 'FAIL%', 'P50', 'P90', 'P99', 'MAX'], rows, [
+    'l',
+    'r',
+    'r',
+    'r',
+    'r',
+    'r',
+    'r',
+    'r',
+  ]);
+}
+
+function totalsLines(summary: RunSummary): string[] {
+  const t = summary.totals;
+  const d = t.devices;
+  const lines = [
+    `  requests   ${formatCount(t.requests)} · failed ${formatCount(t.failedRequests)} (${formatPercent(t.errorRate)}) · ${formatRate(t.rps)}` +
+      ` · retries ${formatCount(t.retries)}`,
+    `  download   ${formatBytes(t.bytes)} · ${formatBytes(t.throughputBytesPerSec)}/s · resumes ${formatCount(t.downloadResumes)}`,
+    `  devices    booted ${formatCount(d.booted)} · with task ${formatCount(d.withTask)} · upgraded ${formatCount(d.upgraded)}` +
+      ` · failed ${formatCount(d.failed)} · cancelled ${formatCount(d.cancelled)} · reboots ${formatCount(d.reboots)}` +
+      (d.startsDropped > 0 ? ` · DROPPED STARTS ${formatCount(d.startsDropped)}` : ''),
+  ];
+  const durations = Object.entries(summary.durations).filter(([, l]) => l.count > 0);
+  const width = Math.max(0, ...durations.map(([key]) => key.length));
+  for (const [key, l] of durations) {
+    lines.push(
+      `  ${key.padEnd(width)}  p50 ${formatMicros(l.p50)} · p90 ${formatMicros(l.p90)} · p99 ${formatMicros(l.p99)} · max ${formatMicros(l.max)}`,
+    );
+  }
+  return lines;
+}
+
+function errorsBlock(summary: RunSummary): string[] {
+  if (summary.errors.length === 0) return [];
+  const rows = summary.errors
+    .slice(0, MAX_ERROR_ROWS)
+    .map((e) => [e.code, e.call ?? '-', e.detail || '-', formatCount(e.count)]);
+  const out = ['', 'ERRORS', textTable(['CODE', 'CALL', 'DETAIL', 'COUNT'], rows, ['l', 'l', 'l', 'r'])];
+  const more = summary.errors.length - rows.length;
+  if (more > 0) out.push(`  ... ${more} more (see report.html)`);
+  const codes = [...new Set(summary.errors.slice(0, MAX_ERROR_ROWS).map((e) => e.code))];
+  for (const code of codes) {
+    const meaning = (ERROR_CODES as Record<string, string>)[code];
+    if (meaning !== undefined) out.push(`  ${code}: ${meaning}`);
+  }
+  return out;
+}
+
+function thresholdLines(summary: RunSummary): string[] {
+  if (summary.thresholds === undefined || summary.thresholds.length === 0) return [];
+  return [
+    '',
+    'THRESHOLDS',
+    ...summary.thresholds.map(
+      (t) =>
+        `  ${t.ok ? 'ok  ' : 'FAIL'}  ${t.metric}  ${t.expression}  (observed ${formatObserved(t.observed)})`,
+    ),
+  ];
+}
+
+/** Renders the summary as the end-of-run terminal text (ends without a newline). */
+export function renderText(summary: RunSummary): string {
+  const verdict = summaryVerdict(summary);
+  const out: string[] = [
+    `ota-fleet ${summary.tool.version} · ${summary.scenario.name} · run ${summary.run.id}`,
+    runLine(summary),
+  ];
+  if (summary.run.partial) {
+    out.push(
+      '',
+      `!! PARTIAL RUN (${summary.run.partialReason ?? 'ended early'}): figures cover only the part that ran !!`,
+    );
+  }
+  out.push(
+    '',
+    `VERDICT  ${verdict.status.toUpperCase()}${verdict.reasons.length > 0 ? ` · ${verdict.reasons.join(' · ')}` : ''}`,
+  );
+  out.push('', 'CALLS', callsTable(summary), '', 'TOTALS', ...totalsLines(summary));
+  const rollout = rolloutLine(summary);
+  if (rollout !== undefined) out.push('', 'ROLLOUT', `  ${rollout}`);
+  out.push(...errorsBlock(summary), ...thresholdLines(summary));
+  if (summary.comparison !== undefined) {
+    const c = summary.comparison;
+    out.push(
+      '',
+      `COMPARISON  against ${c.baseline}: ${c.ok ? 'no regression' : `${c.items.filter((i) => !i.ok).length} regressions`}`,
+    );
+  }
+  if (summary.notes.length > 0) out.push('', 'NOTES', ...summary.notes.map((n) => `  - ${n}`));
+  return out.join('\n');
+}
