@@ -4,11 +4,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { OtaCall } from '../ota/routes.ts';
-import { OTA_CALLS } from '../ota/routes.ts';
 import type { AggregatorState } from './aggregator.ts';
 import { decodeHistogram, encodeHistogram, type Histogram } from './hdr.ts';
 import { metricKey, metricNameOf, parseMetricKey } from './keys.ts';
-import { callDurationMetric, callOfMetric, OUTCOME_TAG } from './registry.ts';
+import { callDurationMetric, callOfMetric, METRIC_CALLS, OUTCOME_TAG } from './registry.ts';
 import { deriveRollout } from './rollout.ts';
 import type { CallSummary, ErrorSummary, RunMeta, RunSummary, Totals } from './run-summary.ts';
 import { SCHEMA_VERSION } from './run-summary.ts';
@@ -83,7 +82,7 @@ function summarizeCalls(
   histograms: ReadonlyMap<string, Histogram>,
 ): Record<OtaCall, CallSummary> {
   const out = {} as Record<OtaCall, CallSummary>;
-  for (const call of OTA_CALLS) {
+  for (const call of METRIC_CALLS) {
     const metric = callDurationMetric(call);
     out[call] = {
       count: counters[metricKey('ota_requests', { call })] ?? 0,

@@ -5,7 +5,6 @@
  * the aggregator derives the untagged total, so each request costs one HDR record.
  */
 import type { OtaCall } from '../ota/routes.ts';
-import { OTA_CALLS } from '../ota/routes.ts';
 import {
   clampMicros,
   createIntervalHistogram,
@@ -22,6 +21,7 @@ import {
   type GaugeName,
   HISTOGRAM_NAMES,
   type HistogramName,
+  METRIC_CALLS,
   OUTCOME_TAG,
   type Tags,
 } from './registry.ts';
@@ -52,36 +52,36 @@ export interface RecorderOptions {
 }
 
 const CALL_INDEX: Readonly<Record<OtaCall, number>> = Object.fromEntries(
-  OTA_CALLS.map((c, i) => [c, i]),
+  METRIC_CALLS.map((c, i) => [c, i]),
 ) as Record<OtaCall, number>;
 
 const key = (name: string, tags: Tags) => metricKey(name, tags);
-const REQUEST_KEYS = OTA_CALLS.map((call) => key('ota_requests', { call }));
-const FAILED_KEYS = OTA_CALLS.map((call) => key('ota_requests_failed', { call }));
-const OK_KEYS = OTA_CALLS.map((call) => key(callDurationMetric(call), { [OUTCOME_TAG]: 'ok' }));
-const ERROR_KEYS = OTA_CALLS.map((call) => key(callDurationMetric(call), { [OUTCOME_TAG]: 'error' }));
+const REQUEST_KEYS = METRIC_CALLS.map((call) => key('ota_requests', { call }));
+const FAILED_KEYS = METRIC_CALLS.map((call) => key('ota_requests_failed', { call }));
+const OK_KEYS = METRIC_CALLS.map((call) => key(callDurationMetric(call), { [OUTCOME_TAG]: 'ok' }));
+const ERROR_KEYS = METRIC_CALLS.map((call) => key(callDurationMetric(call), { [OUTCOME_TAG]: 'error' }));
 const COUNTER_INDEX = new Map<string, number>(COUNTER_NAMES.map((n, i) => [n, i]));
 const HISTOGRAM_INDEX = new Map<string, number>(HISTOGRAM_NAMES.map((n, i) => [n, i]));
 
 class IntervalRecorder implements Recorder {
   private readonly wasm: boolean;
   private startMs: number;
-  private readonly requests = new Float64Array(OTA_CALLS.length);
-  private readonly failed = new Float64Array(OTA_CALLS.length);
+  private readonly requests = new Float64Array(METRIC_CALLS.length);
+  private readonly failed = new Float64Array(METRIC_CALLS.length);
   private readonly okHist: Histogram[];
   private readonly errHist: Histogram[];
   private readonly durations: (Histogram | undefined)[] = HISTOGRAM_NAMES.map(() => undefined);
   private readonly plain = new Float64Array(COUNTER_NAMES.length);
   private readonly tagged = new Map<string, number>();
   /** errors{call,code} keys without extra tags, by call index then code: the common error path. */
-  private readonly errorKeys: Map<string, string>[] = OTA_CALLS.map(() => new Map());
+  private readonly errorKeys: Map<string, string>[] = METRIC_CALLS.map(() => new Map());
   private readonly gauges: Record<string, number> = {};
 
   constructor(options: RecorderOptions) {
     this.wasm = options.wasm ?? metricsUseWasm();
     this.startMs = options.startMs ?? Date.now();
-    this.okHist = OTA_CALLS.map(() => createIntervalHistogram(this.wasm));
-    this.errHist = OTA_CALLS.map(() => createIntervalHistogram(this.wasm));
+    this.okHist = METRIC_CALLS.map(() => createIntervalHistogram(this.wasm));
+    this.errHist = METRIC_CALLS.map(() => createIntervalHistogram(this.wasm));
   }
 
   recordCall(call: OtaCall, micros: number, errorCode?: string, tags?: Tags): void {
@@ -102,11 +102,11 @@ class IntervalRecorder implements Recorder {
       const cache = this.errorKeys[callIndex]!;
       k = cache.get(code);
       if (k === undefined) {
-        k = metricKey('errors', { code, call: OTA_CALLS[callIndex]! });
+        k = metricKey('errors', { code, call: METRIC_CALLS[callIndex]! });
         cache.set(code, k);
       }
     } else {
-      k = metricKey('errors', { ...tags, code, call: OTA_CALLS[callIndex]! });
+      k = metricKey('errors', { ...tags, code, call: METRIC_CALLS[callIndex]! });
     }
     this.tagged.set(k, (this.tagged.get(k) ?? 0) + 1);
   }
@@ -139,7 +139,7 @@ class IntervalRecorder implements Recorder {
   snapshot(nowMs: number): MetricsSnapshot {
     const snap = emptySnapshot(this.startMs, nowMs);
     this.startMs = nowMs;
-    for (let i = 0; i < OTA_CALLS.length; i++) {
+    for (let i = 0; i < METRIC_CALLS.length; i++) {
       if (this.requests[i]! > 0) snap.counters[REQUEST_KEYS[i]!] = this.requests[i]!;
       if (this.failed[i]! > 0) snap.counters[FAILED_KEYS[i]!] = this.failed[i]!;
       takeHistogram(snap, OK_KEYS[i]!, this.okHist[i]!);

@@ -144,6 +144,12 @@ const CALL_METRIC: Readonly<Record<OtaCall, HistogramName>> = {
   'query-version': 'ota_query_version_duration',
 };
 
+/**
+ * Every device call in protocol order (metrics is a leaf, so this mirrors ota's OTA_CALLS; the
+ * Record type above makes the compiler reject a missing or unknown call).
+ */
+export const METRIC_CALLS: readonly OtaCall[] = Object.keys(CALL_METRIC) as OtaCall[];
+
 /** The latency histogram of a device call (download → ota_download_duration). */
 export function callDurationMetric(call: OtaCall): HistogramName {
   return CALL_METRIC[call];

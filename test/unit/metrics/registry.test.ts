@@ -54,3 +54,25 @@ describe('series keys', () => {
     expect(parseMetricKey('ota_requests')).toEqual({ name: 'ota_requests', tags: {} });
   });
 });
+
+describe('metrics stays a leaf', () => {
+  it('imports nothing of ours except types from ota and error-codes', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const dir = new URL('../../../src/metrics/', import.meta.url);
+    let seen = 0;
+    for (const file of await readdir(dir)) {
+      const text = await readFile(new URL(file, dir), 'utf8');
+      for (const m of text.matchAll(/^import\s+(type\s+)?[^'"]*from\s+'(\.\.\/[^']+)'/gm)) {
+        expect({ file, from: m[2], typeOnly: Boolean(m[1]) }).toMatchObject({ typeOnly: true });
+        expect(m[2]).toMatch(/^\.\.\/(ota\/|error-codes\.ts)/);
+        seen++;
+      }
+    }
+    expect(seen).toBeGreaterThan(3);
+  });
+
+  it('lists the same calls as the protocol, in protocol order', async () => {
+    const { METRIC_CALLS } = await import('../../../src/metrics/registry.ts');
+    expect(METRIC_CALLS).toEqual(OTA_CALLS);
+  });
+});

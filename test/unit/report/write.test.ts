@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runReport } from '../../../src/cli/report.ts';
+import yargs from 'yargs';
+import { reportCommand, runReport } from '../../../src/cli/report.ts';
 import { loadSummary, reportDirName, writeReport } from '../../../src/report/write.ts';
 import { createExampleSummary } from '../../helpers/example-summary.ts';
 
@@ -94,5 +95,17 @@ describe('ota-fleet report', () => {
     await expect(runReport({ input: src, format: 'pdf' as 'md' })).rejects.toMatchObject({
       code: 'ERR_USAGE',
     });
+  });
+
+  it('parses its flags through yargs and rejects an unknown format', async () => {
+    const src = await tempDir();
+    await writeReport(createExampleSummary(), src);
+    await rm(join(src, 'report.html'));
+    const cli = () => yargs().command(reportCommand).strict().exitProcess(false).fail(false);
+    await cli().parseAsync(['report', src, '--format', 'html']);
+    expect(await readFile(join(src, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);
+    // yargs throws synchronously on a validation failure; wrap it so both ways reject
+    const bad = (async () => cli().parseAsync(['report', src, '--format', 'pdf']))();
+    await expect(bad).rejects.toThrow(/Invalid values/);
   });
 });
