@@ -33,6 +33,8 @@ export interface OtaServerOptions {
   seedDemo?: boolean;
   /** Management API token; default: the one stored in the data file, else a new random one. */
   adminToken?: string;
+  /** Also require the admin token on loopback (beyond loopback it is always required); default false. */
+  requireAdminToken?: boolean;
   /** Fault injection per device call; off by default. */
   faults?: FaultConfig;
   /** Seed of the fault-injection random draws; default random. */
@@ -136,6 +138,6 @@ export function resolveServerOptions(options: OtaServerOptions = {}): ResolvedSe
     tickMs: positive(options.tickMs, 'tickMs', 200),
     tokenCacheSize: positive(options.tokenCacheSize, 'tokenCacheSize', 10_000),
     contentCacheBytes: positive(options.contentCacheBytes, 'contentCacheBytes', 256 * 1024 * 1024),
-    requireAdminToken: !isLoopbackHost(host),
+    requireAdminToken: options.requireAdminToken === true || !isLoopbackHost(host),
   };
 }
