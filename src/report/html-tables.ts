@@ -230,6 +230,7 @@ export function runFacts(summary: RunSummary): string {
     ['Scenario file', `${scenario.file} (sha256 ${scenario.sha256})`],
     ['Tool', `${tool.name} ${tool.version}`],
   ];
-  if (run.shard) facts.splice(7, 0, ['Shard', `${run.shard.index} of ${run.shard.count}`]);
+  if (run.shard && run.shard.count > 1)
+    facts.splice(7, 0, ['Shard', `${run.shard.index} of ${run.shard.count}`]);
   return `<dl class="facts">${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
 }

@@ -32,7 +32,7 @@ export function rolloutLine(summary: RunSummary): string | undefined {
 /** The run's identity line: start, duration, workers, devices, target. */
 export function runLine(summary: RunSummary): string {
   const { run } = summary;
-  const shard = run.shard ? ` · shard ${run.shard.index}/${run.shard.count}` : '';
+  const shard = run.shard && run.shard.count > 1 ? ` · shard ${run.shard.index}/${run.shard.count}` : '';
   const target = `${run.target.url} (${run.target.embedded ? 'embedded, ' : ''}${run.target.dialect})`;
   return `${run.startedAt} · ${formatMillis(run.durationMs)} · ${run.workers} workers · ${formatCount(run.devices)} devices${shard} · target ${target}`;
 }
