@@ -228,7 +228,7 @@ async function downloadAll(
       saved.interrupted = false;
       ctx.recorder.count('download_resumes');
     }
-    if (r.kind === 'error' || (r.kind === 'fault' && r.fault === 'abort')) saved.interrupted = true;
+    if (r.kind === 'error' || r.kind === 'fault') saved.interrupted = true;
     switch (r.kind) {
       case 'cancelled':
         finish(state, task, 'cancelled');
@@ -302,8 +302,9 @@ async function install(
         code: saved.offset !== task.size ? 'ERR_OTA_SIZE_MISMATCH' : 'ERR_OTA_MD5_MISMATCH',
         call: 'download',
       });
-    if (bad || plan.md5Mismatch) return reportFailure(state, task, 205);
+    // 2xx steps are valid only while upgrading: report the download done (101), then the failed check (205)
     if ((await reportStep(state, task.tid, 101)) === 'stop') return stopReason(state, task);
+    if (bad || plan.md5Mismatch) return reportFailure(state, task, 205);
   }
   await ctx.clock.sleep(profile.installTime);
   if (ctx.clock.stopped) return 'gave-up';

@@ -84,6 +84,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   let endReason = 'duration';
   const deadline = startedAt + s.stop.duration;
   let workersEnded = false;
+  let settledAt: number | undefined;
+  const lingerMs = Math.min(5000, Math.max(...s.profiles.map((p) => p.pollInterval)) + 500);
   void pool.done.then(() => {
     workersEnded = true;
   });
@@ -105,7 +107,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         break;
       }
       if (now >= deadline) break;
-      if (s.stop.whenSettled && rollout && (await rollout.settled())) {
+      if (settledAt === undefined && s.stop.whenSettled && rollout && (await rollout.settled()))
+        settledAt = now;
+      // once the server says every task is final, give devices time to see it (a cancel is learnt on the next call)
+      if (settledAt !== undefined && now - settledAt >= lingerMs) {
         endReason = 'settled';
         break;
       }
