@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { formatProblem, loadScenario } from '../../../src/scenario/load.ts';
 
 // Each fixture is paired with <name>.expected.txt: exactly the lines `ota-fleet validate` shows for it,
-// file names relative to the fixture's folder.
+// file names relative to the fixture's folder. Fixtures with syntax errors end in .txt (x.yaml.txt) so
+// that Biome, which checks YAML and JSON files, leaves them alone; the loader ignores extensions.
 const ENV = { OTA_FIXTURE_KEY: 'c2VjcmV0', OTA_FIXTURE_EMPTY: '' };
-const SCENARIO = /\.(ya?ml|json)$/;
+const SCENARIO = /\.(ya?ml|json)(\.txt)?$/;
 
 function fixtures(folder: string): string[] {
   return readdirSync(`test/fixtures/scenarios/${folder}`)
