@@ -133,8 +133,11 @@ export function createAdminClient(url: string, adminToken?: string, options: { t
       call<BatchInfo>('POST', `/api/packages/${packageId}/batches`, input),
     listBatches: (packageId: number) => call<BatchInfo[]>('GET', `/api/packages/${packageId}/batches`),
     getBatch: (id: number) => call<BatchInfo>('GET', `/api/batches/${id}`),
-    listTasks: (id: number, filter: { status?: TaskStatusName; offset?: number; limit?: number } = {}) =>
-      call<TaskList>('GET', `/api/batches/${id}/tasks${qs(filter)}`),
+    /** Device tasks of a batch; `device` narrows to one device's task (ignores offset/limit). */
+    listTasks: (
+      id: number,
+      filter: { status?: TaskStatusName; device?: string; offset?: number; limit?: number } = {},
+    ) => call<TaskList>('GET', `/api/batches/${id}/tasks${qs(filter)}`),
     cancelBatch: (id: number, input: CancelBatchInput = {}) =>
       call<BatchInfo>('POST', `/api/batches/${id}/cancel`, input),
     getTask: (tid: number) => call<TaskInfo>('GET', `/api/tasks/${tid}`),

@@ -54,6 +54,16 @@ function listTasks(ctx: ServerContext, batch: BatchRecord, query: URLSearchParam
       throw badRequest(`status: must be one of ${Object.keys(STATUS_BY_NAME).join(', ')} or 1-6`);
   }
   const { offset, limit } = parsePage(query);
+  const deviceName = query.get('device');
+  if (deviceName !== null) {
+    const pid = ctx.state.packages.get(batch.packageId)?.pid ?? '';
+    const device = ctx.state.device(pid, deviceName);
+    const rows = device ? ctx.state.store.batchTasksOfDevice(batch.id, device.id) : [];
+    const tasks = rows
+      .map((r) => taskInfo(toTask(r), deviceName))
+      .filter((x) => status === undefined || x.statusCode === status);
+    return { total: tasks.length, offset: 0, limit: tasks.length, tasks };
+  }
   const rows = ctx.state.store.batchTasks(batch.id, status, limit, offset);
   return {
     total: ctx.state.store.batchTaskCount(batch.id, status),

@@ -110,7 +110,7 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string)
   throw badRequest(`${what}: ${problems.join('; ')}`);
 }
 
-/** Reads `offset`/`limit` of a list query (limit default 100, at most 10 000). */
+/** Reads `offset`/`limit` of a list query (limit default 100, at most 1 000 000). */
 export function parsePage(query: URLSearchParams): { offset: number; limit: number } {
   const num = (name: string, fallback: number, max: number): number => {
     const text = query.get(name);
@@ -119,5 +119,5 @@ export function parsePage(query: URLSearchParams): { offset: number; limit: numb
       throw badRequest(`${name}: must be an integer 0..${max}`);
     return Number(text);
   };
-  return { offset: num('offset', 0, 1e9), limit: num('limit', 100, 10_000) };
+  return { offset: num('offset', 0, 1e9), limit: num('limit', 100, 1_000_000) };
 }

@@ -210,6 +210,10 @@ export function openStore(file: string) {
       `SELECT t.*, d.name AS device FROM tasks t JOIN devices d ON d.id = t.device_id
        WHERE t.batch_id = ? AND t.status = ? ORDER BY t.id LIMIT ? OFFSET ?`,
     ),
+    batchTasksOfDevice: db.prepare(
+      `SELECT t.*, d.name AS device FROM tasks t JOIN devices d ON d.id = t.device_id
+       WHERE t.batch_id = ? AND t.device_id = ? ORDER BY t.id`,
+    ),
     batchTaskCount: db.prepare('SELECT COUNT(*) FROM tasks WHERE batch_id = ?').pluck(),
     batchTaskCountByStatus: db
       .prepare('SELECT COUNT(*) FROM tasks WHERE batch_id = ? AND status = ?')
@@ -306,6 +310,8 @@ export function openStore(file: string) {
       (status === undefined
         ? s.batchTasks.all(batchId, limit, offset)
         : s.batchTasksByStatus.all(batchId, status, limit, offset)) as Row[],
+    batchTasksOfDevice: (batchId: number, deviceId: number) =>
+      s.batchTasksOfDevice.all(batchId, deviceId) as Row[],
     batchTaskCount: (batchId: number, status: number | undefined) =>
       (status === undefined
         ? s.batchTaskCount.get(batchId)

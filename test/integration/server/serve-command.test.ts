@@ -1,0 +1,95 @@
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import yargs from 'yargs';
+import { runServe, type ServeArgs, serveCommand, serveOptions } from '../../../src/cli/serve.ts';
+import { createAdminClient } from '../../../src/server/admin-client.ts';
+
+function parse(argv: string[]): Promise<ServeArgs> {
+  return new Promise((resolve, reject) => {
+    void yargs(argv)
+      .command({ ...serveCommand, handler: (a) => resolve(a as ServeArgs) })
+      .strict()
+      .fail((msg, err) => reject(err ?? new Error(msg)))
+      .parseAsync();
+  });
+}
+
+describe('ota-fleet serve', () => {
+  it('maps its flags to server options (including --no-task-errno 10 and repeated --fault)', async () => {
+    const args = await parse([
+      'serve',
+      '--port',
+      '0',
+      '--dialect',
+      'fuse',
+      '--no-task-errno',
+      '10',
+      '--cancelled-status',
+      '5',
+      '--downloading-on',
+      'progress',
+      '--no-seed-demo',
+      '--fault',
+      'check.latencyMs=5',
+      '--fault',
+      '*.resetRate=0.1',
+      '--fault',
+      'download.stallMs=never',
+    ]);
+    expect(serveOptions(args)).toEqual({
+      port: 0,
+      host: '127.0.0.1',
+      dialect: 'fuse',
+      noTaskErrno: 10,
+      cancelledStatus: 5,
+      downloadingOn: 'progress',
+      seedDemo: false,
+      faults: { check: { latencyMs: 5 }, '*': { resetRate: 0.1 }, download: { stallMs: 'never' } },
+      logLevel: 'info',
+    });
+    const defaults = serveOptions(await parse(['serve']));
+    expect(defaults).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      seedDemo: true,
+      noTaskErrno: 11,
+      cancelledStatus: 6,
+    });
+    await expect(parse(['serve', '--no-task-errno', '12'])).rejects.toThrow();
+    expect(() => serveOptions({ ...defaults, fault: ['check.latency=5'] } as never)).toThrow(/check.latency/);
+  });
+
+  it('prints the URL and admin token, serves the demo data, and closes when signalled', async () => {
+    const stop = new AbortController();
+    let banner = '';
+    const running = runServe({ port: 0, seedDemo: true, logLevel: 'silent' }, stop.signal, (text) => {
+      banner += text;
+    });
+    for (let i = 0; i < 100 && !banner; i++) await new Promise((r) => setTimeout(r, 20));
+    const url = /listening on (http:\/\/\S+)/.exec(banner)?.[1];
+    const token = /admin token: (\S+)/.exec(banner)?.[1];
+    expect(url).toBeDefined();
+    expect(banner).toMatch(/demo: product demo \(accessKey [A-Za-z0-9+/=]+\), 100 devices/);
+    const admin = createAdminClient(url!, token);
+    expect((await admin.getProduct('demo')).devices).toBe(100);
+    expect((await admin.listPackages('demo'))[0]).toMatchObject({ size: 256 * 1024, verified: true });
+    await admin.close();
+    stop.abort();
+    await running;
+    await expect(createAdminClient(url!, token).health()).rejects.toMatchObject({ status: 0 });
+  });
+
+  it('fails to start on a port in use with ERR_EMBEDDED_SERVER', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expect(runServe({ port, logLevel: 'silent' }, AbortSignal.abort())).rejects.toMatchObject({
+        code: 'ERR_EMBEDDED_SERVER',
+        message: expect.stringContaining('already in use'),
+      });
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+});
