@@ -84,7 +84,10 @@ function startOf(node: unknown): number | undefined {
 function offsetOf(step: Step): number | undefined {
   const { node, key } = step;
   const blockCollection = isCollection(node) && !(node as { flow?: boolean }).flow;
-  if (key && (blockCollection || node === null || node === undefined)) return startOf(key);
+  // `key:` with nothing after it: the empty value sits past the colon, so point at the key.
+  const empty =
+    node === null || node === undefined || (isScalar(node) && node.source === '' && node.value === null);
+  if (key && (blockCollection || empty)) return startOf(key);
   return startOf(node) ?? startOf(key);
 }
 

@@ -29,7 +29,8 @@ export interface ScenarioRule {
 
 type Rollout = NonNullable<Scenario['rollout']>;
 type BatchStep = Extract<Rollout['steps'][number], { batch: unknown }>;
-type Finding = Omit<RuleFinding, 'rule'>;
+/** A finding as a rule function returns it; the table adds the rule name. */
+export type Finding = Omit<RuleFinding, 'rule'>;
 const error = (path: PathSegment[], message: string): Finding => ({ severity: 'error', path, message });
 const warning = (path: PathSegment[], message: string): Finding => ({ severity: 'warning', path, message });
 const quote = (s: string) => JSON.stringify(s);

@@ -53,7 +53,7 @@ describe('example scenarios keep the shape other tests rely on', () => {
   it('staged-rollout: verification device, a listed 10% canary, the rest, then a cancelled third batch', async () => {
     const s = await example('staged-rollout.yaml');
     const steps = s.rollout!.steps;
-    expect(s.rollout!.verification).toEqual({ device: 'dev-000100' });
+    expect(s.rollout!.verification).toEqual({ device: 'dev-000001' });
     const [canary, rest, third, cancel] = steps;
     expect(canary && 'batch' in canary && canary.batch.devices?.length).toBe(s.fleet.count / 10);
     expect(rest && 'batch' in rest && rest.batch.devices).toBeUndefined();

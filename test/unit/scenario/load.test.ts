@@ -75,6 +75,13 @@ describe('parseScenario', () => {
     ]);
   });
 
+  it('points at the key of an empty value', () => {
+    expect(lines('name: t\nfleet:\n  count:\nrollout:\n')).toEqual([
+      'scenario.yaml:3:3 fleet.count: must be a number (got null)',
+      'scenario.yaml:4:1 rollout: must be a mapping (got null)',
+    ]);
+  });
+
   it('uses an interpolated value from the environment it is given', () => {
     const r = parseScenario(
       'name: ${NAME:-fallback}\nfleet: { count: 1, namePattern: "${P}-{index}" }\n',
