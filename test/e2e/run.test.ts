@@ -1,0 +1,99 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, runCli } from '../helpers/cli.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'ota-fleet-e2e-'));
+beforeAll(() => ensureBuilt());
+
+function reportPath(stdout: string): string {
+  const m = /Report: (.+report\.html)/.exec(stdout);
+  if (!m) throw new Error(`no report path in:\n${stdout}`);
+  return m[1]!;
+}
+
+describe('ota-fleet run (built CLI)', () => {
+  it('runs the quickstart rollout on the embedded server and writes every report file', {
+    timeout: 90_000,
+  }, async () => {
+    const r = await runCli(['run', 'scenarios/quickstart.yaml', '--devices', '40', '--out', out, '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    const html = reportPath(r.stdout);
+    const dir = join(html, '..');
+    for (const f of ['summary.json', 'report.md', 'report.html', 'report.txt', 'run.log'])
+      expect(existsSync(join(dir, f)), f).toBe(true);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(summary.schemaVersion).toBe(1);
+    expect(summary.run.partial).toBe(false);
+    expect(summary.rollout.targeted).toBe(40);
+    expect(summary.rollout.upgraded).toBeGreaterThanOrEqual(36);
+    expect(r.stdout).toMatch(/ROLLOUT/);
+    expect(r.stdout).toMatch(/upgraded \d+\/40/);
+    const log = readFileSync(join(dir, 'run.log'), 'utf8').trim().split('\n');
+    expect(JSON.parse(log[0]!)).toHaveProperty('level');
+  });
+
+  it('Ctrl-C writes a partial report and exits 130', { timeout: 60_000 }, async () => {
+    const r = await runCli(
+      [
+        'run',
+        'scenarios/poll-storm-10k.yaml',
+        '--devices',
+        '200',
+        '--duration',
+        '60s',
+        '--out',
+        out,
+        '--quiet',
+      ],
+      {
+        onStart: (child) => setTimeout(() => child.kill('SIGINT'), 4000),
+      },
+    );
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/partial report/);
+    const dir = join(reportPath(r.stdout), '..');
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(summary.run.partial).toBe(true);
+    expect(summary.run.partialReason).toBe('interrupted');
+    expect(summary.calls.check.count).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/PARTIAL/i);
+  });
+
+  it('a bad scenario exits 3 naming file, line and column', async () => {
+    const file = join(out, 'bad.yaml');
+    writeFileSync(file, 'name: bad\nfleet:\n  count: 0\n  pollIntervall: 5s\n');
+    const r = await runCli(['run', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`${file}:3:10 fleet.count`);
+    expect(r.stderr).toMatch(/bad\.yaml:4:\d+ fleet/);
+  });
+
+  it('an unreachable target exits 4', async () => {
+    const file = join(out, 'unreachable.yaml');
+    writeFileSync(
+      file,
+      'name: unreachable\ntarget:\n  url: http://127.0.0.1:1\nproduct:\n  id: p\n  accessKey: AAAA\nfleet:\n  count: 1\n',
+    );
+    const r = await runCli(['run', file]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/ERR_TARGET_UNREACHABLE/);
+  });
+
+  it('a missing scenario file exits 3; an unknown flag or command exits 2 with help', async () => {
+    expect((await runCli(['run', join(out, 'nope.yaml')])).code).toBe(3);
+    const flag = await runCli(['run', '--no-such-flag']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/Unknown argument/);
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+  });
+
+  it('--help lists every command and the exit codes', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['run', 'serve', 'validate', 'schema', 'report'])
+      expect(r.stdout).toContain(`ota-fleet ${c}`);
+    expect(r.stdout).toMatch(/130 +interrupted/);
+  });
+});
