@@ -21,7 +21,7 @@ import { handleManagement } from './management-api.ts';
 import { createPusher } from './push.ts';
 import { newRequestId, sendEnvelope } from './reply.ts';
 import { runDue, startScheduler } from './scheduler.ts';
-import { createOtaState } from './state.ts';
+import { createOtaState, type OtaState } from './state.ts';
 import { createStats } from './stats.ts';
 import { openStore } from './store.ts';
 
@@ -119,16 +119,8 @@ function openState(opts: ResolvedServerOptions, log: Logger) {
   }
 }
 
-/** Starts the reference OTA server; throws OtaFleetError (ERR_USAGE, ERR_EMBEDDED_SERVER) on failure. */
-export async function startOtaServer(options: StartOtaServerOptions = {}): Promise<OtaServer> {
-  const opts = resolveServerOptions(options);
-  const log = createLogger(options, opts.logLevel);
-  const state = openState(opts, log);
-  let adminToken = opts.adminToken ?? state.store.getMeta('admin_token');
-  if (adminToken === undefined) {
-    adminToken = randomBytes(18).toString('base64url');
-    state.store.setMeta('admin_token', adminToken);
-  }
+/** The handler context, and the switch that stops its timers and late callbacks. */
+function createContext(opts: ResolvedServerOptions, state: OtaState, adminToken: string, log: Logger) {
   let closed = false;
   const timers = new Set<NodeJS.Timeout>();
   const ctx: ServerContext = {
@@ -150,6 +142,25 @@ export async function startOtaServer(options: StartOtaServerOptions = {}): Promi
     },
     notify: () => undefined,
   };
+  const shutdown = (): void => {
+    closed = true;
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+  };
+  return { ctx, shutdown };
+}
+
+/** Starts the reference OTA server; throws OtaFleetError (ERR_USAGE, ERR_EMBEDDED_SERVER) on failure. */
+export async function startOtaServer(options: StartOtaServerOptions = {}): Promise<OtaServer> {
+  const opts = resolveServerOptions(options);
+  const log = createLogger(options, opts.logLevel);
+  const state = openState(opts, log);
+  let adminToken = opts.adminToken ?? state.store.getMeta('admin_token');
+  if (adminToken === undefined) {
+    adminToken = randomBytes(18).toString('base64url');
+    state.store.setMeta('admin_token', adminToken);
+  }
+  const { ctx, shutdown } = createContext(opts, state, adminToken, log);
   const pusher = createPusher(ctx);
   ctx.notify = (batchId, dids) => pusher.push(batchId, dids);
   const demo = opts.seedDemo ? seedDemo(ctx, Date.now()) : undefined;
@@ -183,10 +194,8 @@ export async function startOtaServer(options: StartOtaServerOptions = {}): Promi
     runScheduler: (now = Date.now()) => runDue(ctx, now),
     close() {
       closing ??= (async () => {
-        closed = true;
+        shutdown();
         scheduler.stop();
-        for (const t of timers) clearTimeout(t);
-        timers.clear();
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await done;

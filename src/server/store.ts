@@ -4,15 +4,11 @@
  * records in memory and write through; this module only maps rows to records.
  */
 import Database from 'better-sqlite3';
-import type { ModuleTypeValue, PackageTypeValue } from '../ota/codes.ts';
-import type {
-  BatchRecord,
-  BatchStatus,
-  DeviceRecord,
-  PackageRecord,
-  ProductRecord,
-  TaskRecord,
-} from './records.ts';
+import type { ModuleTypeValue } from '../ota/codes.ts';
+import type { BatchRecord, DeviceRecord, PackageRecord, ProductRecord, TaskRecord } from './records.ts';
+import { type Row, toBatch, toDevice, toPackage, toProduct, toTask } from './store-rows.ts';
+
+export { toTask };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,91 +33,6 @@ CREATE INDEX IF NOT EXISTS tasks_by_batch ON tasks (batch_id, status);
 CREATE INDEX IF NOT EXISTS tasks_by_deadline ON tasks (deadline_at) WHERE status IN (1, 2, 3);
 CREATE INDEX IF NOT EXISTS tasks_by_retry ON tasks (retry_at) WHERE retry_at IS NOT NULL;
 `;
-
-type Row = Record<string, unknown>;
-
-function toProduct(r: Row): ProductRecord {
-  return {
-    id: r.id as string,
-    name: r.name as string,
-    accessKey: r.access_key as string,
-    createdAt: r.created_at as number,
-  };
-}
-
-function toDevice(r: Row): DeviceRecord {
-  return {
-    id: r.id as number,
-    pid: r.pid as string,
-    name: r.name as string,
-    key: r.key as string,
-    fVersion: (r.f_version as string | null) ?? null,
-    sVersion: (r.s_version as string | null) ?? null,
-    createdAt: r.created_at as number,
-  };
-}
-
-function toPackage(r: Row): PackageRecord {
-  return {
-    id: r.id as number,
-    pid: r.pid as string,
-    name: r.name as string,
-    module: r.module as ModuleTypeValue,
-    type: r.type as PackageTypeValue,
-    targetVersion: r.target_version as string,
-    fromVersion: (r.from_version as string | null) ?? null,
-    description: r.description as string,
-    fileName: r.file_name as string,
-    size: r.size as number,
-    md5: r.md5 as string,
-    syntheticSeed: (r.synthetic_seed as number | null) ?? null,
-    verified: r.verified === 1,
-    createdAt: r.created_at as number,
-  };
-}
-
-function toBatch(r: Row): BatchRecord {
-  return {
-    id: r.id as number,
-    packageId: r.package_id as number,
-    name: r.name as string,
-    kind: r.kind as BatchRecord['kind'],
-    fromVersion: (r.from_version as string | null) ?? null,
-    devices: r.devices === null ? null : (JSON.parse(r.devices as string) as string[]),
-    startAt: r.start_at as number,
-    timeoutMs: r.timeout_ms as number,
-    retryCount: r.retry_count as number,
-    retryIntervalMs: r.retry_interval_ms as number,
-    notifyUrl: (r.notify_url as string | null) ?? null,
-    status: r.status as BatchStatus,
-    targeted: r.targeted as number,
-    skipped: r.skipped as number,
-    createdAt: r.created_at as number,
-    startedAt: (r.started_at as number | null) ?? null,
-    finishedAt: (r.finished_at as number | null) ?? null,
-    push: (r.push as string | null) ?? null,
-  };
-}
-
-/** Maps a task row (columns as in the schema) to a record. */
-export function toTask(r: Row): TaskRecord {
-  return {
-    id: r.id as number,
-    batchId: r.batch_id as number,
-    packageId: r.package_id as number,
-    deviceId: r.device_id as number,
-    module: r.module as ModuleTypeValue,
-    status: r.status as number,
-    step: (r.step as number | null) ?? null,
-    attempts: r.attempts as number,
-    reason: (r.reason as string | null) ?? null,
-    createdAt: r.created_at as number,
-    updatedAt: r.updated_at as number,
-    deadlineAt: (r.deadline_at as number | null) ?? null,
-    retryAt: (r.retry_at as number | null) ?? null,
-    finishedAt: (r.finished_at as number | null) ?? null,
-  };
-}
 
 const TASK_COLUMNS =
   'batch_id, package_id, device_id, module, status, step, attempts, reason, created_at, updated_at, deadline_at, retry_at, finished_at';

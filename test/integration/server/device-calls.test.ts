@@ -107,6 +107,30 @@ describe.each(['studio', 'fuse'] as const)('device calls in the %s dialect', (di
     expect((await d1.taskState(tid)).env.data).toEqual({ status: 2 });
   });
 
+  it('report step answers 17 out of order, 20 when finished, 22 when cancelled; check answers 9 for a diff mismatch', async () => {
+    await t.admin.createDevices(PID, { prefix: 'e', count: 3, versions: { f_version: { 'V1.0': 1 } } });
+    await t.admin.createBatch(pkgId, { fromVersion: 'V1.0', devices: ['e1', 'e2'] });
+    const e1 = deviceClient(t.url, PID, 'e1');
+    const e2 = deviceClient(t.url, PID, 'e2');
+    const tid1 = ((await e1.check(1, 'V1.0')).env.data as { tid: number }).tid;
+    const tid2 = ((await e2.check(1, 'V1.0')).env.data as { tid: number }).tid;
+    expect((await e1.reportStatus(tid1, 201)).env.errno).toBe(Errno.BAD_TASK_STATE);
+    for (const step of [1, 100, 201]) expect((await e1.reportStatus(tid1, step)).env.errno).toBe(0);
+    expect((await e1.reportStatus(tid1, 201)).env.errno).toBe(Errno.TASK_FINISHED);
+    await t.admin.cancelTask(tid2);
+    expect((await e2.reportStatus(tid2, 1)).env.errno).toBe(Errno.TASK_CANCELLED);
+    const diff = await t.admin.createPackage(PID, {
+      name: 'delta',
+      module: 'fota',
+      type: 'diff',
+      fromVersion: 'V1.0',
+      targetVersion: 'V1.1',
+      synthetic: { size: 10 },
+    });
+    await t.admin.createBatch(diff.id, { fromVersion: 'V1.0', devices: ['e3'], skipVerification: true });
+    expect((await deviceClient(t.url, PID, 'e3').check(1, 'V0.5')).env.errno).toBe(Errno.DIFF_VERSION_MISMATCH);
+  });
+
   it('authenticates every call: 1 without or with a bad token or for an unknown device, 4 for another product, 12 expired', async () => {
     const calls = (auth: string | null, dev = 'd1') => {
       const d = deviceClient(t.url, PID, dev, auth);
