@@ -27,6 +27,10 @@ export interface RunOptions {
   shard?: { index: number; count: number };
   /** Ends the run early; the report is marked partial with this reason. */
   signal?: AbortSignal;
+  /** Ends the run normally, not partial; its reason becomes `endReason` (--processes: the rollout settled). */
+  stopSignal?: AbortSignal;
+  /** Second 0 of the run, epoch ms (--processes gives all its processes one start); default now + 200 ms. */
+  startAtMs?: number;
   /** Called about once a second with live figures (terminal progress). */
   onTick?: (live: LiveStats) => void;
   log: Logger;
@@ -56,7 +60,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   assertFitsFdLimit(s, devices, workers);
 
   const target = await prepareTarget(s, { log, ...(opts.deviceKeys ? { deviceKeys: opts.deviceKeys } : {}) });
-  const startedAt = Date.now() + 200;
+  const startedAt = opts.startAtMs ?? Date.now() + 200;
   const agg = createAggregator({ startedAtMs: startedAt });
   let workerError: string | undefined;
   const onMessage = (m: WorkerMessage) => {
@@ -96,6 +100,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       if (opts.signal?.aborted) {
         partialReason = String(opts.signal.reason ?? 'interrupted');
         endReason = partialReason;
+        break;
+      }
+      if (opts.stopSignal?.aborted) {
+        endReason = String(opts.stopSignal.reason ?? 'stopped');
         break;
       }
       const live = agg.live();
