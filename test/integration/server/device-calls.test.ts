@@ -128,7 +128,9 @@ describe.each(['studio', 'fuse'] as const)('device calls in the %s dialect', (di
       synthetic: { size: 10 },
     });
     await t.admin.createBatch(diff.id, { fromVersion: 'V1.0', devices: ['e3'], skipVerification: true });
-    expect((await deviceClient(t.url, PID, 'e3').check(1, 'V0.5')).env.errno).toBe(Errno.DIFF_VERSION_MISMATCH);
+    expect((await deviceClient(t.url, PID, 'e3').check(1, 'V0.5')).env.errno).toBe(
+      Errno.DIFF_VERSION_MISMATCH,
+    );
   });
 
   it('authenticates every call: 1 without or with a bad token or for an unknown device, 4 for another product, 12 expired', async () => {
