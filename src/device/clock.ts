@@ -22,7 +22,8 @@ export function createClock(): Clock {
   const pending = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   let stopped = false;
   const sleep = (ms: number): Promise<void> => {
-    if (stopped) return Promise.resolve();
+    // a poll that is already due goes out at once (no 1 ms timer floor on back-to-back calls)
+    if (stopped || ms <= 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const entry = {
         timer: setTimeout(

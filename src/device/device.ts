@@ -82,6 +82,7 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
   if (ctx.clock.stopped) return;
   ctx.recorder.count('devices_booted');
   let rebooted = true;
+  const checkPaths = new Map<ModuleTypeValue, { version: string; path: string }>();
   let pollAt = ctx.clock.now();
   while (!ctx.clock.stopped) {
     if (rebooted) {
@@ -99,14 +100,12 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
       if (ctx.clock.stopped) return;
       const field = versionField(module);
       const version = opts.versions[field] ?? 'V0';
-      const out = await callOta(
-        ctx,
-        'check',
-        'GET',
-        otaPaths.check(opts.basePath, module, version),
-        undefined,
-        pollAt,
-      );
+      let cached = checkPaths.get(module);
+      if (cached?.version !== version) {
+        cached = { version, path: otaPaths.check(opts.basePath, module, version) };
+        checkPaths.set(module, cached);
+      }
+      const out = await callOta(ctx, 'check', 'GET', cached.path, undefined, pollAt);
       if (out.kind !== 'reply' || out.envelope.errno !== 0) continue;
       const task = parseTask(out.envelope.data, module);
       if (!task) {

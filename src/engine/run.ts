@@ -49,6 +49,18 @@ export interface RunResult {
   summary: RunSummary;
 }
 
+/** Devices one worker thread carries comfortably before a second one pays for itself. */
+export const DEVICES_PER_WORKER = 5000;
+
+/**
+ * Default worker threads: one per DEVICES_PER_WORKER devices, at most one per core. Small fleets stay on
+ * one thread: on a 2-core machine shared with the target, a second busy thread costs the server more
+ * than it gives the generator (measured by `npm run bench`).
+ */
+export function defaultWorkers(devices: number): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.ceil(devices / DEVICES_PER_WORKER)));
+}
+
 /** Runs a scenario to its end and returns its summary. Throws OtaFleetError only before devices start. */
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const s = opts.scenario;
@@ -56,7 +68,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const shard = opts.shard ?? { index: 1, count: 1 };
   const { first, last } = shardRange(s.fleet.count, shard.index, shard.count);
   const devices = last - first + 1;
-  const workers = Math.max(1, Math.min(opts.workers ?? availableParallelism(), devices));
+  const workers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(devices), devices));
   assertFitsFdLimit(s, devices, workers);
 
   const target = await prepareTarget(s, { log, ...(opts.deviceKeys ? { deviceKeys: opts.deviceKeys } : {}) });

@@ -25,7 +25,6 @@ export interface RequestSpec {
 export interface HttpReply {
   ok: true;
   status: number;
-  headers: Record<string, string | string[] | undefined>;
   body: string;
   /** From intendedAt to the end of the body, microseconds. */
   micros: number;
@@ -55,32 +54,57 @@ function failure(err: unknown, t0: number): TransportFailure {
   };
 }
 
-/** Sends a request whose reply is small (JSON) and reads it whole. */
-export async function sendRequest(
+/**
+ * Sends a request whose reply is small (JSON) and reads it whole. Uses undici's `dispatch` with a plain
+ * handler (no Readable stream per reply): this is the hot path of every poll.
+ */
+export function sendRequest(
   dispatcher: Dispatcher,
   spec: RequestSpec,
 ): Promise<HttpReply | TransportFailure> {
-  try {
-    const res = await dispatcher.request({
-      method: spec.method,
-      path: spec.path,
-      headers: spec.headers,
-      body: spec.body ?? null,
-      headersTimeout: spec.timeoutMs,
-      bodyTimeout: spec.timeoutMs,
-      reset: spec.reset ?? false,
-    });
-    const body = await res.body.text();
-    return {
-      ok: true,
-      status: res.statusCode,
-      headers: res.headers,
-      body,
-      micros: microsSince(spec.intendedAt),
+  return new Promise((resolve) => {
+    let status = 0;
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
+    const handler: Dispatcher.DispatchHandler = {
+      onConnect() {},
+      onHeaders(statusCode) {
+        status = statusCode;
+        return true;
+      },
+      onData(chunk) {
+        if (first === undefined) first = chunk;
+        else {
+          more ??= [first];
+          more.push(chunk);
+        }
+        return true;
+      },
+      onComplete() {
+        const body = more ? Buffer.concat(more).toString('utf8') : (first?.toString('utf8') ?? '');
+        resolve({ ok: true, status, body, micros: microsSince(spec.intendedAt) });
+      },
+      onError(err) {
+        resolve(failure(err, spec.intendedAt));
+      },
     };
-  } catch (err) {
-    return failure(err, spec.intendedAt);
-  }
+    try {
+      dispatcher.dispatch(
+        {
+          method: spec.method,
+          path: spec.path,
+          headers: spec.headers,
+          body: spec.body ?? null,
+          headersTimeout: spec.timeoutMs,
+          bodyTimeout: spec.timeoutMs,
+          reset: spec.reset ?? false,
+        },
+        handler,
+      );
+    } catch (err) {
+      resolve(failure(err, spec.intendedAt));
+    }
+  });
 }
 
 /** What the download consumer says after each chunk. */
