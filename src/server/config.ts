@@ -43,7 +43,7 @@ export interface OtaServerOptions {
   logLevel?: ServerLogLevel;
   /** How often the scheduler looks for due batch starts, timeouts and retries (ms); default 200. */
   tickMs?: number;
-  /** Most verified tokens kept in the cache; default 10 000. */
+  /** Most verified tokens kept in the cache; default 100 000 (one device-level token per device). */
   tokenCacheSize?: number;
   /** Largest total bytes of package content kept in memory for downloads; default 256 MiB. */
   contentCacheBytes?: number;
@@ -136,7 +136,7 @@ export function resolveServerOptions(options: OtaServerOptions = {}): ResolvedSe
     faultSeed: options.faultSeed ?? Math.floor(Math.random() * 2 ** 31),
     logLevel: oneOf(options.logLevel, LEVELS, 'logLevel', 'warn'),
     tickMs: positive(options.tickMs, 'tickMs', 200),
-    tokenCacheSize: positive(options.tokenCacheSize, 'tokenCacheSize', 10_000),
+    tokenCacheSize: positive(options.tokenCacheSize, 'tokenCacheSize', 100_000),
     contentCacheBytes: positive(options.contentCacheBytes, 'contentCacheBytes', 256 * 1024 * 1024),
     requireAdminToken: options.requireAdminToken === true || !isLoopbackHost(host),
   };

@@ -31,7 +31,7 @@ export function runDue(ctx: ServerContext, now: number): number {
       changed++;
     }
     for (const batch of state.batches.values()) {
-      if (batch.status === 'running' && !state.store.batchLive(batch.id)) {
+      if (batch.status === 'running' && state.liveCount(batch.id) === 0) {
         batch.status = 'completed';
         batch.finishedAt = now;
         state.saveBatch(batch);

@@ -29,6 +29,7 @@ export function createOtaState(store: OtaStore, log: Logger) {
   const packages = new Map<number, PackageRecord>();
   const batches = new Map<number, BatchRecord>();
   const liveTasks = new Map<number, TaskRecord>();
+  const liveByBatch = new Map<number, number>();
 
   const addDeviceToMemory = (d: DeviceRecord): DeviceState => {
     const state: DeviceState = { ...d, active: [undefined, undefined] };
@@ -43,13 +44,14 @@ export function createOtaState(store: OtaStore, log: Logger) {
   };
 
   const track = (t: TaskRecord): void => {
+    if (!liveTasks.has(t.id)) liveByBatch.set(t.batchId, (liveByBatch.get(t.batchId) ?? 0) + 1);
     liveTasks.set(t.id, t);
     const d = devicesById.get(t.deviceId);
     if (d) d.active[t.module - 1] = t;
   };
 
   const untrack = (t: TaskRecord): void => {
-    liveTasks.delete(t.id);
+    if (liveTasks.delete(t.id)) liveByBatch.set(t.batchId, (liveByBatch.get(t.batchId) ?? 1) - 1);
     const d = devicesById.get(t.deviceId);
     if (d && d.active[t.module - 1]?.id === t.id) d.active[t.module - 1] = undefined;
   };
@@ -120,6 +122,8 @@ export function createOtaState(store: OtaStore, log: Logger) {
     liveTasks,
     load,
     device: (pid: string, name: string): DeviceState | undefined => devices.get(pid)?.get(name),
+    /** How many tasks of a batch can still move (live, or failed and waiting for a retry). */
+    liveCount: (batchId: number): number => liveByBatch.get(batchId) ?? 0,
     /** A task by id: live ones from memory, finished ones from the database. */
     task: (id: number): TaskRecord | undefined => liveTasks.get(id) ?? store.taskById(id),
 

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY, batch_id INTEGER NOT N
 CREATE INDEX IF NOT EXISTS tasks_by_batch ON tasks (batch_id, status);
 CREATE INDEX IF NOT EXISTS tasks_by_deadline ON tasks (deadline_at) WHERE status IN (1, 2, 3);
 CREATE INDEX IF NOT EXISTS tasks_by_retry ON tasks (retry_at) WHERE retry_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_retrying_by_batch ON tasks (batch_id) WHERE retry_at IS NOT NULL;
 `;
 
 const TASK_COLUMNS =
@@ -107,11 +108,6 @@ export function openStore(file: string) {
     batchCounts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks WHERE batch_id = ? GROUP BY status'),
     batchRetrying: db
       .prepare('SELECT COUNT(*) FROM tasks WHERE batch_id = ? AND retry_at IS NOT NULL')
-      .pluck(),
-    batchLive: db
-      .prepare(
-        'SELECT EXISTS (SELECT 1 FROM tasks WHERE batch_id = ? AND (status IN (1, 2, 3) OR retry_at IS NOT NULL))',
-      )
       .pluck(),
     batchTasks: db.prepare(
       `SELECT t.*, d.name AS device FROM tasks t JOIN devices d ON d.id = t.device_id
@@ -216,7 +212,6 @@ export function openStore(file: string) {
     dueRetries: (now: number) => s.dueRetries.all(now) as number[],
     batchCounts: (batchId: number) => s.batchCounts.all(batchId) as { status: number; n: number }[],
     batchRetrying: (batchId: number) => s.batchRetrying.get(batchId) as number,
-    batchLive: (batchId: number) => s.batchLive.get(batchId) === 1,
     batchTasks: (batchId: number, status: number | undefined, limit: number, offset: number) =>
       (status === undefined
         ? s.batchTasks.all(batchId, limit, offset)
