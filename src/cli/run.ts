@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { listenForControl } from '../engine/processes.ts';
 import { runScenario } from '../engine/run.ts';
 import { OtaFleetError } from '../error-codes.ts';
 import { renderText } from '../report/render-text.ts';
@@ -11,7 +12,7 @@ import { formatProblem, loadScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/units.ts';
 import { ExitCode, setOutcome } from './exit-codes.ts';
-import { interruptSignal } from './interrupt.ts';
+import { interruptSignal, noteInterrupt } from './interrupt.ts';
 import { createRunLogger } from './logger.ts';
 import { createProgress } from './progress.ts';
 
@@ -26,6 +27,9 @@ export interface RunArgs {
   quiet: boolean;
   logLevel: string;
   wasm: boolean;
+  /** Hidden, set by --processes: second 0 of the run (epoch ms) and the parent's stdin control. */
+  startAt?: number;
+  controlStdin?: boolean;
 }
 
 /** Parses `--shard i/n`. */
@@ -86,6 +90,13 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
     total: scenario.fleet.count,
     durationMs: scenario.stop.duration,
   });
+  const stop = new AbortController();
+  const unlisten = args.controlStdin
+    ? listenForControl(process.stdin, {
+        stop: (reason) => stop.abort(reason),
+        interrupt: () => noteInterrupt('interrupt from the parent process'),
+      })
+    : undefined;
   let summary: RunSummary;
   try {
     ({ summary } = await runScenario({
@@ -96,12 +107,15 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
       ...(args.workers ? { workers: args.workers } : {}),
       ...(shard ? { shard } : {}),
       signal: interruptSignal,
+      stopSignal: stop.signal,
+      ...(args.startAt !== undefined ? { startAtMs: args.startAt } : {}),
       onTick: (live) => progress.update(live),
       log,
       wasm: args.wasm,
     }));
   } finally {
     progress.stop();
+    unlisten?.();
   }
   const written = await writeReport(summary, dir);
   log.flush();
@@ -134,6 +148,12 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('shard', {
         type: 'string',
         describe: 'Run only slice i of n of the fleet, e.g. 2/4 (merge reports later)',
+      })
+      .option('start-at', { type: 'number', hidden: true, describe: 'Second 0 of the run, epoch ms' })
+      .option('control-stdin', {
+        type: 'boolean',
+        hidden: true,
+        describe: 'Read stop/interrupt lines on stdin',
       })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' })
       .option('log-level', {
