@@ -1,18 +1,23 @@
 /**
  * `ota-fleet report DIR|summary.json [--out DIR] [--format text|md|html|all]`: re-renders a report
- * from its summary.json. Thin: the work is `runReport`, which tests call directly.
+ * from its summary.json; `ota-fleet report merge A B.. --out DIR` merges the reports of several runs
+ * (shards, machines, processes) into one. Thin: the work is `runReport` / `runReportMerge`.
  */
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { OtaFleetError } from '../error-codes.ts';
+import { mergeSummaries } from '../report/merge.ts';
 import { renderText } from '../report/render-text.ts';
+import type { RunSummary } from '../report/summary.ts';
 import {
   loadSummary,
   REPORT_FILES,
   type ReportFormat,
   resolveSummaryPath,
+  type WrittenReport,
   writeRenderings,
+  writeReport,
 } from '../report/write.ts';
 
 /** Formats accepted by --format. */
@@ -59,9 +64,44 @@ export async function runReport(args: ReportArgs): Promise<ReportResult> {
   return result;
 }
 
-/** The yargs command module of `ota-fleet report`. */
-export const reportCommand: CommandModule<object, ReportArgs> = {
-  command: 'report <input>',
+/** Flags of `ota-fleet report merge`. */
+export interface ReportMergeArgs {
+  inputs: string[];
+  out: string;
+  force?: boolean;
+  targeted?: number;
+}
+
+/** What `runReportMerge` wrote, the merged summary and its text rendering for stdout. */
+export interface ReportMergeResult extends WrittenReport {
+  summary: RunSummary;
+  text: string;
+}
+
+/**
+ * Loads every input (report directory or summary.json), merges them exactly (`mergeSummaries`) and
+ * writes the full report of the merged run into `out`. Throws OtaFleetError('ERR_USAGE') for fewer
+ * than two inputs, an unreadable or invalid summary, or inputs that are not parts of one run.
+ */
+export async function runReportMerge(args: ReportMergeArgs): Promise<ReportMergeResult> {
+  if (args.inputs.length < 2)
+    throw new OtaFleetError(
+      'ERR_USAGE',
+      `report merge needs at least two reports (got ${args.inputs.length})`,
+    );
+  if (args.targeted !== undefined && !(Number.isInteger(args.targeted) && args.targeted >= 0))
+    throw new OtaFleetError('ERR_USAGE', `--targeted must be a whole number (got ${args.targeted})`);
+  const summaries = await Promise.all(args.inputs.map((input) => loadSummary(input)));
+  const summary = mergeSummaries(summaries, {
+    ...(args.force ? { force: true } : {}),
+    ...(args.targeted !== undefined ? { targeted: args.targeted } : {}),
+  });
+  const written = await writeReport(summary, args.out);
+  return { ...written, summary, text: renderText(summary) };
+}
+
+const renderCommand: CommandModule<object, ReportArgs> = {
+  command: '$0 <input>',
   describe: 'Re-render a report (text, Markdown, HTML) from a report directory or its summary.json',
   builder: (y: Argv) =>
     y
@@ -81,4 +121,50 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     if (result.text !== undefined) process.stdout.write(`${result.text}\n`);
     for (const path of Object.values(result.files)) process.stderr.write(`wrote ${path}\n`);
   },
+};
+
+const mergeCommand: CommandModule<object, ReportMergeArgs> = {
+  command: 'merge <inputs..>',
+  describe: 'Merge the reports of several runs (shards, machines, processes) into the report of one run',
+  builder: (y: Argv) =>
+    y
+      .positional('inputs', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'Report directories or summary.json files, one per run',
+      })
+      .option('out', { type: 'string', demandOption: true, describe: 'Directory of the merged report' })
+      .option('force', {
+        type: 'boolean',
+        default: false,
+        describe: 'Merge even runs of different scenarios, seeds or overlapping shards',
+      })
+      .option('targeted', {
+        type: 'number',
+        describe: 'Devices the rollout targeted, when the runs cannot tell (see docs/report.md)',
+      })
+      .example('$0 report merge reports/a-shard1of2-* reports/a-shard2of2-* --out reports/a-merged', '')
+      .example(
+        '$0 report merge m1/summary.json m2/summary.json --out merged',
+        '',
+      ) as unknown as Argv<ReportMergeArgs>,
+  handler: async (argv: ArgumentsCamelCase<ReportMergeArgs>) => {
+    const result = await runReportMerge({
+      inputs: argv.inputs,
+      out: argv.out,
+      force: argv.force,
+      ...(argv.targeted !== undefined ? { targeted: argv.targeted } : {}),
+    });
+    process.stdout.write(`${result.text}\n`);
+    for (const path of Object.values(result.files)) process.stderr.write(`wrote ${path}\n`);
+  },
+};
+
+/** The yargs command module of `ota-fleet report` (re-render) and `ota-fleet report merge`. */
+export const reportCommand: CommandModule<object, object> = {
+  command: 'report',
+  describe: 'Re-render a report from its summary.json, or merge reports of several runs (report merge)',
+  builder: (y: Argv) => y.command(mergeCommand).command(renderCommand),
+  handler: () => {},
 };

@@ -74,7 +74,8 @@ export function mergeProblems(inputs: readonly RunSummary[], labels: readonly st
   const seen = new Map<number, string>();
   shards.forEach((sh, k) => {
     const before = seen.get(sh.index);
-    if (before !== undefined && sh.count === shards[0]!.count) {
+    const sameRun = inputs.findIndex((x) => x.run.id === inputs[k]!.run.id) !== k;
+    if (before !== undefined && sh.count === shards[0]!.count && !sameRun) {
       const what = sh.count === 1 ? 'the whole fleet' : `shard ${sh.index}/${sh.count}`;
       problems.push(`${before} and ${labels[k]} both ran ${what}: the same devices would be counted twice`);
     }
