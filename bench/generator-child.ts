@@ -1,11 +1,11 @@
 /**
- * Bench subject: runs ota-fleet's engine (compiled, from dist/) in this process and prints one JSON
+ * Bench subject: runs ota-fleet's engine in this process and prints one JSON
  * line: requests, req/s, bytes, the CPU this process (main + worker threads) spent while devices ran,
  * and its RSS at `rssAtMs` after the start. Usage: generator-child.ts '{"scenario": {...}, "measure", "rssAtMs"}'
  */
 import pino from 'pino';
-import { runScenario } from '../dist/engine/run.js';
-import { scenarioSchema } from '../dist/scenario/schema.js';
+import { runScenario } from '../src/engine/run.ts';
+import { scenarioSchema } from '../src/scenario/schema.ts';
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as {
   scenario: unknown;

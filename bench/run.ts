@@ -12,9 +12,9 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { buildAuthorization, productRes } from '../dist/ota/token.js';
-import { createAdminClient } from '../dist/server/admin-client.js';
-import { spawnOtaServer } from '../dist/server/child.js';
+import { buildAuthorization, productRes } from '../src/ota/token.ts';
+import { createAdminClient } from '../src/server/admin-client.ts';
+import { spawnOtaServer } from '../src/server/child.ts';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv[process.argv.indexOf('--only') + 1];

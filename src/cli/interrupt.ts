@@ -5,6 +5,12 @@
 
 const controller = new AbortController();
 let count = 0;
+let firstMessage = 'stopping';
+
+/** What the first Ctrl-C says the command will do (a run: "writing a partial report"). */
+export function setInterruptMessage(message: string): void {
+  firstMessage = message;
+}
 
 /** Aborted on the first Ctrl-C; long-running commands pass it down. */
 export const interruptSignal: AbortSignal = controller.signal;
@@ -14,7 +20,7 @@ export function noteInterrupt(signal: string): boolean {
   count++;
   if (count === 1) {
     controller.abort('interrupted');
-    process.stderr.write(`\n${signal}: stopping; writing a partial report (press Ctrl-C again to force)\n`);
+    process.stderr.write(`\n${signal}: ${firstMessage} (press Ctrl-C again to force)\n`);
     return false;
   }
   return true;

@@ -40,8 +40,10 @@ interface Task {
 interface DeviceState {
   opts: DeviceOptions;
   saved?: SavedDownload;
-  plans: Map<string, FaultPlan>;
-  taskSeenAt: Map<string, number>;
+  /** Per task (by tid): its fault plan and when the device first saw it. Created on the first task. */
+  tasks?: Map<string, { plan: FaultPlan; seenAt: number }>;
+  /** Check paths by module, rebuilt only when the version changes. */
+  checkPaths: { version: string; path: string }[];
   startVersion: Record<string, string>;
 }
 
@@ -74,15 +76,13 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
   const { ctx } = opts;
   const state: DeviceState = {
     opts,
-    plans: new Map(),
-    taskSeenAt: new Map(),
+    checkPaths: [],
     startVersion: { ...(opts.versions as Record<string, string>) },
   };
   await ctx.clock.sleepUntil(opts.bootAt);
   if (ctx.clock.stopped) return;
   ctx.recorder.count('devices_booted');
   let rebooted = true;
-  const checkPaths = new Map<ModuleTypeValue, { version: string; path: string }>();
   let pollAt = ctx.clock.now();
   while (!ctx.clock.stopped) {
     if (rebooted) {
@@ -100,10 +100,10 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
       if (ctx.clock.stopped) return;
       const field = versionField(module);
       const version = opts.versions[field] ?? 'V0';
-      let cached = checkPaths.get(module);
+      let cached = state.checkPaths[module];
       if (cached?.version !== version) {
         cached = { version, path: otaPaths.check(opts.basePath, module, version) };
-        checkPaths.set(module, cached);
+        state.checkPaths[module] = cached;
       }
       const out = await callOta(ctx, 'check', 'GET', cached.path, undefined, pollAt);
       if (out.kind !== 'reply' || out.envelope.errno !== 0) continue;
@@ -152,7 +152,7 @@ function finish(
   const from = state.startVersion[versionField(task.module)] ?? 'never-reported';
   if (outcome === 'upgraded') {
     ctx.recorder.count('devices_upgraded', 1, { profile: profile.name, from });
-    const seen = state.taskSeenAt.get(task.tid);
+    const seen = state.tasks?.get(task.tid)?.seenAt;
     if (seen !== undefined)
       ctx.recorder.recordDuration('device_upgrade_duration', Math.round((ctx.clock.now() - seen) * 1000));
   } else if (outcome === 'failed') {
@@ -160,8 +160,7 @@ function finish(
   } else {
     ctx.recorder.count('devices_cancelled', 1, { profile: profile.name, from });
   }
-  state.taskSeenAt.delete(task.tid);
-  state.plans.delete(task.tid);
+  state.tasks?.delete(task.tid);
   if (state.saved?.tid === task.tid) state.saved = undefined;
 }
 
@@ -169,15 +168,14 @@ function finish(
 async function runTask(state: DeviceState, task: Task): Promise<TaskResult> {
   const { ctx, profile } = state.opts;
   if (isFinalStatus(task.status)) return 'done';
-  if (!state.taskSeenAt.has(task.tid)) {
-    state.taskSeenAt.set(task.tid, ctx.clock.now());
+  state.tasks ??= new Map();
+  let entry = state.tasks.get(task.tid);
+  if (!entry) {
+    entry = { plan: drawFaultPlan(profile.faults, ctx.rng), seenAt: ctx.clock.now() };
+    state.tasks.set(task.tid, entry);
     ctx.recorder.count('devices_with_task');
   }
-  let plan = state.plans.get(task.tid);
-  if (!plan) {
-    plan = drawFaultPlan(profile.faults, ctx.rng);
-    state.plans.set(task.tid, plan);
-  }
+  const plan = entry.plan;
   const saved = savedFor(state.saved, task.tid, task.size, task.md5);
   state.saved = saved;
   if (task.status !== TaskStatus.UPGRADING && !saved.complete) {

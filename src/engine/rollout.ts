@@ -103,7 +103,10 @@ export function createRolloutPlayer(o: RolloutOptions): RolloutPlayer {
           log.info({ batch: step.cancel.batch }, 'batch cancelled');
         } else {
           const id = batches.get(step.cancelDevice.batch);
-          const tasks = id === undefined ? [] : (await o.admin.listTasks(id, { limit: 100_000 })).tasks;
+          const tasks =
+            id === undefined
+              ? []
+              : (await o.admin.listTasks(id, { device: step.cancelDevice.device, limit: 10 })).tasks;
           const task = tasks.find((t) => t.device === step.cancelDevice.device);
           if (task) await o.admin.cancelTask(task.tid);
           else

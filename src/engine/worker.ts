@@ -75,7 +75,7 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
       dispatcher: dispatchers.forDevice(index),
       reset: dispatchers.resetEachRequest,
       headers,
-      postHeaders: { ...headers, 'Content-Type': 'application/json' },
+      postHeaders: postHeadersFor(headers),
       timeoutMs: profile.requestTimeout,
       recorder,
       clock,
@@ -100,6 +100,16 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
     });
   };
 
+  // product-level tokens share one headers object: share its POST variant too (memory per device)
+  const postHeaders = new WeakMap<Record<string, string>, Record<string, string>>();
+  const postHeadersFor = (h: Record<string, string>) => {
+    let p = postHeaders.get(h);
+    if (!p) {
+      p = { ...h, 'Content-Type': 'application/json' };
+      postHeaders.set(h, p);
+    }
+    return p;
+  };
   const running: Promise<void>[] = [];
   let count = 0;
   if (s.load.model === 'fleet') {

@@ -183,16 +183,24 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
   return new IntervalRecorder(options);
 }
 
-/** A recorder that records nothing (the bench's "measuring off" case); snapshots are empty. */
+/**
+ * A recorder that keeps no latencies and no tags (the bench's "measuring off" case): it only counts
+ * requests per call, so throughput stays visible while the cost of HDR recording is left out.
+ */
 export function createNullRecorder(options: { startMs?: number } = {}): Recorder {
   let startMs = options.startMs ?? Date.now();
+  const requests = new Map<OtaCall, number>();
   return {
-    recordCall() {},
+    recordCall(call) {
+      requests.set(call, (requests.get(call) ?? 0) + 1);
+    },
     recordDuration() {},
     count() {},
     gauge() {},
     snapshot(nowMs: number) {
       const snap = emptySnapshot(startMs, nowMs);
+      for (const [call, n] of requests) snap.counters[metricKey('ota_requests', { call })] = n;
+      requests.clear();
       startMs = nowMs;
       return snap;
     },
