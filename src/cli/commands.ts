@@ -1,5 +1,6 @@
 /** Every command of the CLI, in the order `--help` lists them. */
 import type { CommandModule } from 'yargs';
+import { compareCommand } from './compare.ts';
 import { reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
 import { schemaCommand } from './schema.ts';
@@ -13,4 +14,5 @@ export const commands: CommandModule<any, any>[] = [
   validateCommand,
   schemaCommand,
   reportCommand,
+  compareCommand,
 ];

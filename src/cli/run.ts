@@ -11,14 +11,17 @@ import { reportDirName, writeReport } from '../report/write.ts';
 import { formatProblem, loadScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/units.ts';
+import { type PolicyArgs, prepareRunGate, withPolicyOptions } from './compare.ts';
 import { ExitCode, setOutcome } from './exit-codes.ts';
 import { interruptSignal, noteInterrupt } from './interrupt.ts';
 import { createRunLogger } from './logger.ts';
 import { createProgress } from './progress.ts';
 
 /** Flags of `ota-fleet run`. */
-export interface RunArgs {
+export interface RunArgs extends PolicyArgs {
   scenario: string;
+  /** Baseline summary.json or report folder to compare this run with. */
+  baseline?: string;
   out: string;
   workers?: number;
   duration?: string;
@@ -79,6 +82,7 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
   for (const w of loaded.warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
   const scenario = applyOverrides(loaded.scenario, args);
   const shard = args.shard ? parseShard(args.shard) : undefined;
+  const gate = await prepareRunGate(scenario, args);
   const dir = join(
     resolve(args.out),
     reportDirName(scenario.name + (shard ? `-shard${shard.index}of${shard.count}` : ''), new Date()),
@@ -112,16 +116,19 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
       onTick: (live) => progress.update(live),
       log,
       wasm: args.wasm,
+      ...(gate.abort ? { abortCheck: gate.abort.check } : {}),
     }));
   } finally {
     progress.stop();
     unlisten?.();
   }
+  gate.finish(summary);
   const written = await writeReport(summary, dir);
   log.flush();
   process.stdout.write(`${renderText(summary)}\n`);
   process.stdout.write(`Report: ${written.files.html}\n        ${written.files.summary}\n`);
-  if (summary.run.partial)
+  gate.setOutcomes(summary);
+  if (summary.run.partial && summary.run.partialReason !== 'aborted-by-threshold')
     setOutcome(summary.run.partialReason === 'interrupted' ? ExitCode.INTERRUPTED : ExitCode.INTERNAL);
   return dir;
 }
@@ -131,7 +138,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run [scenario]',
   describe: 'Run a scenario against its target and write a report',
   builder: (y: Argv) =>
-    y
+    withPolicyOptions(y)
       .positional('scenario', {
         type: 'string',
         default: 'scenarios/quickstart.yaml',
@@ -162,15 +169,20 @@ export const runCommand: CommandModule<object, RunArgs> = {
         choices: ['trace', 'debug', 'info', 'warn', 'error'],
         describe: 'Level of run.log',
       })
+      .option('baseline', {
+        type: 'string',
+        describe: 'Compare with this baseline run (summary.json or report folder); exit 6 on a regression',
+      })
       .option('wasm', {
         type: 'boolean',
         default: true,
         describe: 'Record histograms with the WASM build of hdr-histogram-js (--no-wasm: JS)',
       })
       .example('$0 run', 'the quickstart rollout on the embedded server')
+      .example('$0 run scenarios/capacity.yaml --duration 30s', 'a shorter capacity run')
       .example(
-        '$0 run scenarios/capacity.yaml --duration 30s',
-        'a shorter capacity run',
+        '$0 run scenarios/ci-gate.yaml --baseline reports/baselines/ci-gate',
+        'run, then compare with the committed baseline',
       ) as unknown as Argv<RunArgs>,
   handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
     await runCommandHandler(argv);

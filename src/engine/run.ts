@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { OtaFleetError } from '../error-codes.ts';
 import { shardRange } from '../load/fleet.ts';
-import type { LiveStats } from '../metrics/aggregator.ts';
+import type { LiveStats, MetricsSoFar } from '../metrics/aggregator.ts';
 import { createAggregator } from '../metrics/aggregator.ts';
 import type { RunSummary } from '../report/summary.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -40,8 +40,11 @@ export interface RunOptions {
   measure?: boolean;
   /** Grace for in-flight calls at the end, ms. */
   graceMs?: number;
-  /** Evaluated each second; a string return ends the run early as partial with that reason. */
-  abortCheck?: (live: LiveStats) => string | undefined;
+  /**
+   * Evaluated every ~250 ms with the live figures and the cumulative metrics so far (read only); a
+   * string return ends the run early as partial with that reason (abortOnFail thresholds).
+   */
+  abortCheck?: (live: LiveStats, soFar: MetricsSoFar) => string | undefined;
 }
 
 /** The outcome of a run: its summary (not yet written to disk). */
@@ -120,7 +123,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       }
       const live = agg.live();
       opts.onTick?.(live);
-      const abort = opts.abortCheck?.(live);
+      const abort = opts.abortCheck?.(live, agg.peek());
       if (abort) {
         partialReason = abort;
         endReason = abort;

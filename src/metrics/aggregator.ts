@@ -31,12 +31,21 @@ export interface LiveStats {
   errorRate: number;
 }
 
+/** The cumulative metrics so far, by series key (main thread; live references: read, never modify). */
+export interface MetricsSoFar {
+  startedAtMs: number;
+  counters: Readonly<Record<string, number>>;
+  histograms: ReadonlyMap<string, Histogram>;
+}
+
 /** Merges worker snapshots on the main thread; `finish` turns them into the run summary. */
 export interface Aggregator {
   /** Adds one worker's interval snapshot; `source` is the worker id. */
   add(snapshot: MetricsSnapshot, source: string): void;
   /** Current numbers for the progress line; `nowMs` (epoch ms) defaults to now. */
   live(nowMs?: number): LiveStats;
+  /** The cumulative counters and histograms so far, without copying (thresholds mid-run, abortOnFail). */
+  peek(): MetricsSoFar;
   /** Closes the series and builds the summary; call once, after the last snapshots were added. */
   finish(meta: RunMeta): RunSummary;
 }
@@ -214,6 +223,11 @@ class SnapshotAggregator implements Aggregator {
     };
     if (this.scratch.totalCount > 0) live.checkP99Ms = this.scratch.getValueAtPercentile(99) / 1000;
     return live;
+  }
+
+  peek(): MetricsSoFar {
+    const { startedAtMs, counters, histograms } = this.state;
+    return { startedAtMs, counters, histograms };
   }
 
   finish(meta: RunMeta): RunSummary {

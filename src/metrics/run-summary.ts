@@ -133,29 +133,61 @@ export interface RolloutSummary {
   batches: RolloutBatch[];
 }
 
-/** One evaluated threshold (filled by the compare component). */
+/**
+ * Unit of a judged value: `ms` (latencies, convergence times), `ratio` (0..1: success rate, upgraded
+ * fraction), `count`, or `per_second` (a counter's rate, requests per second).
+ */
+export type ValueUnit = 'ms' | 'ratio' | 'count' | 'per_second';
+
+/** One evaluated threshold expression (filled by src/compare after the run). */
 export interface ThresholdResult {
+  /** The metric selector as written in the scenario, e.g. `errors{code:ERR_TRANSPORT_RESET}`. */
   metric: string;
   expression: string;
+  /** The measured value in `unit`; null when there was no data (or, for a time-to, never reached). */
   observed: number | null;
+  unit?: ValueUnit;
   ok: boolean;
+  /** Why `observed` is null: `no data` or `never reached`. */
+  detail?: string;
+  /** Set on the threshold whose failure stopped the run early (abortOnFail). */
+  abortedRun?: boolean;
 }
+
+/** How a compared value moved: within tolerance, better, worse beyond it, or missing in this run. */
+export type ComparisonStatus = 'ok' | 'improved' | 'regressed' | 'missing';
 
 /** One compared value of a baseline comparison. */
 export interface ComparisonItem {
+  /** Check id, e.g. `check.p99`, `rps`, `success_rate`, `rollout.time_to_p90`. */
   metric: string;
+  /** Values in `unit`; null when absent (for a time-to: never reached). */
   baseline: number | null;
   current: number | null;
-  /** Relative change, e.g. 0.12 for +12%. */
+  /** Relative change, e.g. 0.12 for +12%; null when the baseline is 0 or a value is missing. */
   change: number | null;
+  /** False when regressed or missing. */
   ok: boolean;
+  status?: ComparisonStatus;
+  unit?: ValueUnit;
+  /** Which direction is better. */
+  better?: 'lower' | 'higher';
+  /** Largest worsening (in `unit`) that still counts as ok: max(floor, tolerance × |baseline|). */
+  allowed?: number;
+  /** One line for people, e.g. `+183% (allowed +10% / 1ms)`. */
+  message?: string;
 }
 
-/** Result of comparing this run with a baseline summary (filled by the compare component). */
+/** Result of comparing this run with a baseline summary (filled by src/compare). */
 export interface ComparisonSummary {
+  /** The baseline as given (file or report folder). */
   baseline: string;
+  /** Identity of the baseline run. */
+  baselineRun?: { id: string; startedAt: string; toolVersion: string };
   ok: boolean;
   items: ComparisonItem[];
+  /** E.g. the scenario file changed (sha256 differs), a run was partial. */
+  warnings?: string[];
 }
 
 /** The versioned run summary: the source of truth every report is rendered from. */

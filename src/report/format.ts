@@ -1,4 +1,5 @@
 /** Number formatting shared by the text, Markdown and HTML renderings (pure). */
+import type { ThresholdResult, ValueUnit } from '../metrics/run-summary.ts';
 
 /** A latency in µs with a sensible unit: `850µs`, `12.3ms`, `4.10s`, `2m05s`; `-` for no data. */
 export function formatMicros(micros: number | null | undefined): string {
@@ -58,8 +59,17 @@ export function formatRate(perSecond: number, unit = '/s'): string {
   return `${perSecond >= 100 ? formatCount(perSecond) : perSecond.toFixed(1)}${unit}`;
 }
 
-/** A measured threshold value as shown next to its expression (numbers up to 4 significant digits). */
-export function formatObserved(v: number | null): string {
-  if (v === null) return '-';
-  return Number.isInteger(v) ? formatCount(v) : String(Number(v.toPrecision(4)));
+/** A measured threshold or compared value: in its unit when known (`12.3ms`, `99.5%`, `214/s`), else a number up to 4 significant digits. */
+export function formatObserved(v: number | null, unit?: ValueUnit): string {
+  if (v === null || !Number.isFinite(v)) return '-';
+  if (unit === 'ms') return formatMicros(v * 1000);
+  if (unit === 'ratio') return `${Number((v * 100).toPrecision(4))}%`;
+  const text = Number.isInteger(v) ? formatCount(v) : String(Number(v.toPrecision(4)));
+  return unit === 'per_second' ? `${text}/s` : text;
+}
+
+/** The observed cell of a threshold: its value, or why there is none; marks the one that aborted the run. */
+export function formatThresholdObserved(t: ThresholdResult): string {
+  const value = t.observed === null && t.detail !== undefined ? t.detail : formatObserved(t.observed, t.unit);
+  return t.abortedRun ? `${value} (aborted the run)` : value;
 }

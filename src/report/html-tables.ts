@@ -10,6 +10,7 @@ import {
   formatObserved,
   formatPercent,
   formatRate,
+  formatThresholdObserved,
 } from './format.ts';
 import type { RolloutCounts, RunSummary } from './summary.ts';
 
@@ -171,7 +172,7 @@ export function thresholdsTable(summary: RunSummary): string {
     { text: t.ok ? 'ok' : 'failed', cls: t.ok ? 'ok' : 'bad' },
     { text: t.metric },
     { text: t.expression },
-    n(formatObserved(t.observed)),
+    n(formatThresholdObserved(t)),
   ]);
   return htmlTable(['', 'Metric', 'Threshold', 'Observed#'], rows);
 }
@@ -181,10 +182,10 @@ export function comparisonTable(summary: RunSummary): string {
   const c = summary.comparison;
   if (c === undefined) return '';
   const rows = c.items.map((i) => [
-    { text: i.ok ? 'ok' : 'regressed', cls: i.ok ? 'ok' : 'bad' },
+    { text: i.status ?? (i.ok ? 'ok' : 'regressed'), cls: i.ok ? 'ok' : 'bad' },
     { text: i.metric },
-    n(formatObserved(i.baseline)),
-    n(formatObserved(i.current)),
+    n(formatObserved(i.baseline, i.unit)),
+    n(formatObserved(i.current, i.unit)),
     n(i.change === null ? '-' : `${i.change >= 0 ? '+' : ''}${formatPercent(i.change)}`),
   ]);
   return htmlTable(['', 'Metric', 'Baseline#', 'This run#', 'Change#'], rows);

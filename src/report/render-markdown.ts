@@ -11,6 +11,7 @@ import {
   formatObserved,
   formatPercent,
   formatRate,
+  formatThresholdObserved,
 } from './format.ts';
 import { runLine } from './render-text.ts';
 import type { RolloutCounts, RunSummary } from './summary.ts';
@@ -19,6 +20,7 @@ import { summaryVerdict } from './summary.ts';
 const MAX_ERROR_ROWS = 20;
 
 const ICON = { passed: '✅', failed: '❌', regressed: '📉', completed: 'ℹ️' } as const;
+const STATUS_ICON = { ok: '✅', improved: '✨', regressed: '📉', missing: '❓' } as const;
 
 /** Escapes text for a Markdown table cell (pipes, HTML, line breaks). */
 export function mdCell(text: string): string {
@@ -169,7 +171,7 @@ function thresholdsSection(summary: RunSummary): string[] {
     t.ok ? '✅' : '❌',
     mdCode(t.metric),
     mdCode(t.expression),
-    formatObserved(t.observed),
+    mdCell(formatThresholdObserved(t)),
   ]);
   return [
     '### Thresholds',
@@ -183,10 +185,10 @@ function comparisonSection(summary: RunSummary): string[] {
   const c = summary.comparison;
   if (c === undefined) return [];
   const rows = c.items.map((i) => [
-    i.ok ? '✅' : '📉',
+    STATUS_ICON[i.status ?? (i.ok ? 'ok' : 'regressed')],
     mdCode(i.metric),
-    formatObserved(i.baseline),
-    formatObserved(i.current),
+    formatObserved(i.baseline, i.unit),
+    formatObserved(i.current, i.unit),
     i.change === null ? '-' : `${i.change >= 0 ? '+' : ''}${formatPercent(i.change)}`,
   ]);
   const header = ['', 'Metric', 'Baseline', 'This run', 'Change'];

@@ -12,6 +12,7 @@ import {
   formatObserved,
   formatPercent,
   formatRate,
+  formatThresholdObserved,
 } from './format.ts';
 import { type RunSummary, summaryVerdict } from './summary.ts';
 import { textTable } from './text-table.ts';
@@ -109,7 +110,7 @@ function thresholdLines(summary: RunSummary): string[] {
     'THRESHOLDS',
     ...summary.thresholds.map(
       (t) =>
-        `  ${t.ok ? 'ok  ' : 'FAIL'}  ${t.metric}  ${t.expression}  (observed ${formatObserved(t.observed)})`,
+        `  ${t.ok ? 'ok  ' : 'FAIL'}  ${t.metric}  ${t.expression}  (observed ${formatThresholdObserved(t)})`,
     ),
   ];
 }
@@ -140,6 +141,12 @@ export function renderText(summary: RunSummary): string {
     out.push(
       '',
       `COMPARISON  against ${c.baseline}: ${c.ok ? 'no regression' : `${c.items.filter((i) => !i.ok).length} regressions`}`,
+      ...c.items
+        .filter((i) => !i.ok)
+        .map(
+          (i) =>
+            `  ${(i.status ?? 'regressed').toUpperCase()}  ${i.metric}  ${formatObserved(i.baseline, i.unit)} -> ${formatObserved(i.current, i.unit)}${i.message ? `  (${i.message})` : ''}`,
+        ),
     );
   }
   if (summary.notes.length > 0) out.push('', 'NOTES', ...summary.notes.map((n) => `  - ${n}`));

@@ -3,6 +3,7 @@
  * runs a rule only when those sections parsed, so every problem of a file shows at once without a rule
  * tripping over data the schema already rejected. docs/scenarios.md lists them by name.
  */
+import { parseThresholds } from '../compare/threshold.ts';
 import { isValidDeviceName } from '../ota/fleet-versions.ts';
 import { deviceIndex, deviceName } from './names.ts';
 import { formatPath, type PathSegment } from './positions.ts';
@@ -290,6 +291,22 @@ export function stepsWithinDuration(s: Pick<Scenario, 'rollout' | 'stop'>): Find
   });
 }
 
+/**
+ * `threshold-expressions`: each thresholds key is a metric (with tags it has) and each expression
+ * parses and fits it (the message names the column); warns when abortOnFail has no threshold to act on.
+ */
+export function thresholdExpressions(s: Partial<Pick<Scenario, 'thresholds' | 'abortOnFail'>>): Finding[] {
+  const { thresholds, problems } = parseThresholds(s.thresholds ?? {});
+  const out = problems.map((p) =>
+    error(p.index === undefined ? ['thresholds', p.metric] : ['thresholds', p.metric, p.index], p.message),
+  );
+  if (s.abortOnFail?.enabled && problems.length === 0 && !thresholds.some((t) => t.abortable)) {
+    const why = thresholds.length === 0 ? 'there are no thresholds' : 'no threshold can only get worse';
+    out.push(warning(['abortOnFail'], `never stops the run: ${why} (see docs/ci-gates.md)`));
+  }
+  return out;
+}
+
 function rule<K extends Section>(
   name: string,
   needs: readonly K[],
@@ -318,6 +335,7 @@ export const scenarioRules: readonly ScenarioRule[] = [
   rule('listed-devices-in-fleet', ['fleet', 'rollout'], listedDevicesInFleet),
   rule('arrival-rate-fits-duration', ['load', 'stop'], arrivalRateFitsDuration),
   rule('steps-within-duration', ['rollout', 'stop'], stepsWithinDuration),
+  rule('threshold-expressions', ['thresholds', 'abortOnFail'], thresholdExpressions),
 ];
 
 /** Runs every rule whose sections are all in `valid` over the parsed sections `parts`. */

@@ -1,0 +1,85 @@
+/**
+ * What thresholds read: counters and histograms by series key, the run's duration, and the rollout
+ * and time series when known. Built from a finished summary (histograms decoded on first use) or
+ * from the aggregator's metrics so far (abortOnFail, mid-run). Also the series selection by tags.
+ */
+import type { MetricsSoFar } from '../metrics/aggregator.ts';
+import { createAccumulator, decodeHistogram, type Histogram } from '../metrics/hdr.ts';
+import { parseMetricKey } from '../metrics/keys.ts';
+import type { RolloutSummary, RunSummary } from '../metrics/run-summary.ts';
+import type { TimePoint } from '../metrics/timeseries.ts';
+import { hasTags, type MetricSelector, selects } from './selector.ts';
+
+/** Metrics of a run (finished or so far) as thresholds read them. */
+export interface MetricData {
+  /** Run time covered, ms (the denominator of per-second rates). */
+  durationMs: number;
+  counters: Readonly<Record<string, number>>;
+  histogramKeys: readonly string[];
+  /** The cumulative histogram (µs) of a series key; read only. */
+  histogram(key: string): Histogram | undefined;
+  rollout?: RolloutSummary;
+  timeseries?: readonly TimePoint[];
+}
+
+/** Reads a finished summary; each histogram is decoded once, when a threshold first needs it. */
+export function metricDataFromSummary(summary: RunSummary): MetricData {
+  const cache = new Map<string, Histogram>();
+  const data: MetricData = {
+    durationMs: summary.run.durationMs,
+    counters: summary.counters,
+    histogramKeys: Object.keys(summary.histograms),
+    histogram(key) {
+      let h = cache.get(key);
+      const encoded = summary.histograms[key];
+      if (h === undefined && encoded !== undefined) {
+        h = decodeHistogram(encoded);
+        cache.set(key, h);
+      }
+      return h;
+    },
+    timeseries: summary.timeseries,
+  };
+  if (summary.rollout !== undefined) data.rollout = summary.rollout;
+  return data;
+}
+
+/** Reads the aggregator's metrics so far at `nowMs` (epoch ms); no rollout or series mid-run. */
+export function metricDataSoFar(soFar: MetricsSoFar, nowMs: number): MetricData {
+  return {
+    durationMs: Math.max(0, nowMs - soFar.startedAtMs),
+    counters: soFar.counters,
+    histogramKeys: [...soFar.histograms.keys()],
+    histogram: (key) => soFar.histograms.get(key),
+  };
+}
+
+/** Sum of the counters a selector selects (0 when none); an untagged selector sums every series. */
+export function sumCounters(data: MetricData, selector: MetricSelector): number {
+  let sum = 0;
+  for (const [key, n] of Object.entries(data.counters)) {
+    const { name, tags } = parseMetricKey(key);
+    if (selects(selector, name, tags)) sum += n;
+  }
+  return sum;
+}
+
+/**
+ * The histogram a selector selects: the untagged total for no tags, else every tagged series whose
+ * tags include the selector's, merged into a fresh accumulator. Undefined when nothing was recorded.
+ */
+export function selectHistogram(data: MetricData, selector: MetricSelector): Histogram | undefined {
+  if (!hasTags(selector)) return data.histogram(selector.name);
+  const keys = data.histogramKeys.filter((key) => {
+    const { name, tags } = parseMetricKey(key);
+    return key !== name && selects(selector, name, tags);
+  });
+  if (keys.length === 1) return data.histogram(keys[0]!);
+  if (keys.length === 0) return undefined;
+  const acc = createAccumulator();
+  for (const key of keys) {
+    const h = data.histogram(key);
+    if (h !== undefined) acc.add(h);
+  }
+  return acc;
+}
