@@ -137,6 +137,11 @@ function spawnChild(label: string, out: string, args: string[], log: Logger): Ch
   proc.stderr?.on('data', (chunk: Buffer) => {
     child.stderr = (child.stderr + chunk.toString()).slice(-TAIL);
   });
+  proc.once('error', (err) => {
+    // could not be spawned: count it as exited so the supervisor does not wait for it
+    child.stderr += `\n${err.message}`;
+    child.exit ??= { code: null, signal: null };
+  });
   proc.once('exit', (code, signal) => {
     child.exit = { code, signal };
     log.info({ process: label, pid: proc.pid, code, signal }, 'process exited');
@@ -161,6 +166,7 @@ async function writeChildScenario(source: string, s: Scenario, target: PreparedT
   }
   doc.setIn(['fleet', 'count'], s.fleet.count);
   doc.deleteIn(['rollout']);
+  doc.commentBefore = ` Written by ota-fleet --processes for its child processes: the shared embedded server as\n a URL target, without the rollout (the parent plays it).\n${doc.commentBefore ?? ''}`;
   const file = join(dir, 'scenario.yaml');
   await writeFile(file, doc.toString(), 'utf8');
   return file;
@@ -365,6 +371,7 @@ export async function runProcesses(o: ProcessesOptions): Promise<ProcessesResult
       ],
     });
     await writeReport(summary, dir);
+    log.info({ dir, processes: n, failed: failures.length }, 'merged report written');
     return { summary, dir };
   } finally {
     await target?.stop();

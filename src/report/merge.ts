@@ -284,7 +284,7 @@ export function mergeSummaries(inputs: readonly RunSummary[], opts: MergeOptions
   }
   const notes = [
     ...(opts.notes ?? []),
-    `Merged from ${inputs.length} runs (${labels.join(', ')}).`,
+    `Merged from ${inputs.length} run${inputs.length === 1 ? '' : 's'} (${labels.join(', ')}).`,
     ...problems.map((p) => `Merged with --force although ${p}.`),
   ];
   const { points, approximated } = mergeTimeseries(inputs);

@@ -82,6 +82,27 @@ describe('runProcesses', () => {
     );
   }, 40_000);
 
+  it('per-process servers: each seeds the whole fleet; the merge counts their rollout once', async () => {
+    const { file, out } = await scenarioFile({
+      ...SMALL_ROLLOUT,
+      stop: { duration: '4s', whenSettled: true },
+    });
+    const { summary } = await runProcesses({
+      scenarioFile: file,
+      processes: 2,
+      out,
+      workers: 1,
+      server: 'per-process',
+      log: silentLog,
+    });
+    // a server that also targets the other process's devices never settles: the run lasts its duration
+    expect(summary.run).toMatchObject({ partial: false, endReason: 'duration', devices: 20 });
+    expect(summary.run.target.embedded).toBe(true);
+    expect(summary.rollout).toMatchObject({ targeted: 20, upgraded: 20, pending: 0 });
+    expect(summary.rollout!.batches.map((b) => b.name)).toEqual(['process 1/2: all', 'process 2/2: all']);
+    expect(summary.calls.download.count).toBe(80);
+  }, 40_000);
+
   it('forwards Ctrl-C to every process and merges their partial reports', async () => {
     const { file, out } = await scenarioFile({
       ...SMALL_ROLLOUT,
