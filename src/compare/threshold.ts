@@ -145,8 +145,9 @@ function boundIn(unit: ValueUnit, expr: ThresholdExpression): number | string {
     if (value > 1) return `compares a share between 0 and 1: write ${value}% or ${value / 100}`;
     return value;
   }
-  if (written !== undefined)
-    return `compares a ${unit === 'count' ? 'count' : 'rate per second'}: write a plain number`;
+  if (written !== undefined && unit === 'per_second')
+    return "a counter's rate is per second: write a plain number (for a share of requests use error_rate)";
+  if (written !== undefined) return 'compares a count: write a plain number';
   return value;
 }
 
