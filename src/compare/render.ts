@@ -20,13 +20,18 @@ export function formatChange(change: number | null): string {
   return change === null ? '-' : `${change >= 0 ? '+' : ''}${formatPercent(change)}`;
 }
 
+/** Most regressed checks the headline names. */
+const MAX_NAMED = 4;
+
 const statusOf = (i: ComparisonItem) => i.status ?? (i.ok ? 'ok' : 'regressed');
 
 /** One line verdict: `no regression in 14 checks` or `2 of 14 checks regressed (check.p99, rps)`. */
 export function comparisonHeadline(c: ComparisonSummary): string {
   const bad = c.items.filter((i) => !i.ok);
   if (bad.length === 0) return `no regression in ${c.items.length} checks`;
-  return `${bad.length} of ${c.items.length} checks regressed (${bad.map((i) => i.metric).join(', ')})`;
+  const names = bad.slice(0, MAX_NAMED).map((i) => i.metric);
+  if (bad.length > MAX_NAMED) names.push(`${bad.length - MAX_NAMED} more`);
+  return `${bad.length} of ${c.items.length} checks regressed (${names.join(', ')})`;
 }
 
 function row(i: ComparisonItem): string[] {

@@ -1,0 +1,209 @@
+/**
+ * The CI gate through the CLI (`node --import tsx src/cli.ts`, so it tests this checkout, built or
+ * not): a URL scenario run against a healthy reference server and one slowed by its latency fault.
+ * Checks exit codes 0 / 5 / 6 / 2 and the report, Markdown and JUnit files.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SpawnedOtaServer, spawnOtaServer } from '../../src/server/child.ts';
+import { findAll, parseXml } from '../unit/compare/xml.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const POLICY = 'reports/baselines/ci-gate/policy.yaml';
+const tmp = mkdtempSync(join(tmpdir(), 'ota-fleet-compare-'));
+const SCENARIO = join(tmp, 'e2e-gate.yaml');
+writeFileSync(
+  SCENARIO,
+  `name: e2e-gate
+target: { url: "\${OTA_URL}" }
+product: { id: "\${OTA_PRODUCT}", accessKey: "\${OTA_KEY}" }
+fleet: { count: 10, namePattern: "dev-{index:03}" }
+profiles: [{ name: default, pollInterval: 200ms }]
+stop: { duration: 3s, whenSettled: false }
+thresholds:
+  ota_check_duration: ["p(50) < 20ms"]
+  errors{code:ERR_TRANSPORT_RESET}: ["count < 5"]
+abortOnFail: { grace: 1s }
+`,
+);
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], server?: SpawnedOtaServer): Promise<Result> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (server)
+    Object.assign(env, {
+      OTA_URL: server.url,
+      OTA_PRODUCT: server.demo!.productId,
+      OTA_KEY: server.demo!.accessKey,
+    });
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ota-fleet ${args.join(' ')} did not end in 60 s\n${stderr}`));
+    }, 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The one report folder a run wrote under `out`. */
+function reportDir(out: string): string {
+  const dirs = readdirSync(out);
+  expect(dirs).toHaveLength(1);
+  return join(out, dirs[0]!);
+}
+const summaryOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+
+let healthy: SpawnedOtaServer;
+let slow: SpawnedOtaServer;
+let first: string;
+let second: string;
+let slowed: string;
+
+beforeAll(async () => {
+  [healthy, slow] = await Promise.all([
+    spawnOtaServer({ seedDemo: true }),
+    spawnOtaServer({ seedDemo: true, faults: { '*': { latencyMs: 40 } } }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([healthy?.stop(), slow?.stop()]);
+});
+
+describe('ota-fleet run with thresholds and --baseline', () => {
+  it('exits 0 when the thresholds hold', { timeout: 60_000 }, async () => {
+    const r = await cli(['run', SCENARIO, '--out', join(tmp, 'a'), '--quiet'], healthy);
+    expect(r.code, r.stderr).toBe(0);
+    first = reportDir(join(tmp, 'a'));
+    const s = summaryOf(first);
+    expect(s.thresholds.map((t: { ok: boolean }) => t.ok)).toEqual([true, true]);
+    expect(r.stdout).toMatch(/VERDICT {2}PASSED · all 2 thresholds passed/);
+  });
+
+  it('exits 0 with --baseline when a second healthy run does not regress; the report shows the comparison', {
+    timeout: 60_000,
+  }, async () => {
+    const r = await cli(
+      ['run', SCENARIO, '--out', join(tmp, 'b'), '--quiet', '--baseline', first, '--policy', POLICY],
+      healthy,
+    );
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    second = reportDir(join(tmp, 'b'));
+    const s = summaryOf(second);
+    expect(s.comparison).toMatchObject({ baseline: first, ok: true });
+    expect(readFileSync(join(second, 'report.md'), 'utf8')).toContain(`### Comparison with ${first}`);
+    expect(readFileSync(join(second, 'report.html'), 'utf8')).toContain('Comparison with');
+  });
+
+  it('exits 5 when a threshold fails; abortOnFail ends the run early with a partial report', {
+    timeout: 60_000,
+  }, async () => {
+    const r = await cli(['run', SCENARIO, '--out', join(tmp, 'c'), '--quiet'], slow);
+    expect(r.code, r.stderr).toBe(5);
+    slowed = reportDir(join(tmp, 'c'));
+    const s = summaryOf(slowed);
+    expect(s.run).toMatchObject({ partial: true, partialReason: 'aborted-by-threshold' });
+    expect(s.thresholds[0]).toMatchObject({ metric: 'ota_check_duration', ok: false, abortedRun: true });
+    const text = readFileSync(join(slowed, 'report.txt'), 'utf8');
+    expect(text).toMatch(
+      /FAIL {2}ota_check_duration {2}p\(50\) < 20ms {2}\(observed 4\d\.\d+ms \(aborted the run\)\)/,
+    );
+    expect(text).toContain('PARTIAL RUN (aborted-by-threshold)');
+  });
+
+  it('refuses a baseline of another scenario before running (exit 2)', { timeout: 30_000 }, async () => {
+    const other = join(tmp, 'other.json');
+    writeFileSync(
+      other,
+      JSON.stringify({ ...summaryOf(first), scenario: { ...summaryOf(first).scenario, name: 'x' } }),
+    );
+    const r = await cli(['run', SCENARIO, '--out', join(tmp, 'd'), '--baseline', other], healthy);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /is a run of scenario x, not e2e-gate; they are not comparable \(--force compares anyway\)/,
+    );
+    expect(existsSync(join(tmp, 'd'))).toBe(false);
+  });
+});
+
+describe('ota-fleet compare', () => {
+  it('exits 6 on a slowed run with a readable table, Markdown and JUnit', { timeout: 30_000 }, async () => {
+    const md = join(tmp, 'compare.md');
+    const xml = join(tmp, 'compare.xml');
+    const r = await cli(['compare', first, slowed, '--policy', POLICY, '--markdown', md, '--junit', xml]);
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stdout).toMatch(/^ {2}STATUS +CHECK +BASELINE +THIS RUN +CHANGE +NOTE$/m);
+    expect(r.stdout).toMatch(/^ {2}REGRESSED +check\.p50 +\S+ +4\d\.\d+ms +\+\d/m);
+    expect(r.stdout).toContain('warning: this run is a partial run (aborted-by-threshold)');
+    expect(r.stdout).toMatch(/VERDICT {2}REGRESSED · \d+ of \d+ checks regressed/);
+    const markdown = readFileSync(md, 'utf8');
+    expect(markdown.split('\n')[0]).toMatch(/^## 📉 e2e-gate: \d+ of \d+ checks regressed/);
+    expect(markdown).toMatch(/^\| 📉 \| `check\.p50` \|/m);
+    const doc = parseXml(readFileSync(xml, 'utf8'));
+    const failed = findAll(doc, 'testcase').filter((c) => c.children.some((x) => x.name === 'failure'));
+    expect(failed.map((c) => c.attrs.name)).toEqual(
+      expect.arrayContaining(['check.p50', 'ota_check_duration p(50) < 20ms']),
+    );
+    expect(doc.attrs.failures).toBe(String(findAll(doc, 'failure').length));
+  });
+
+  it('exits 0 on two healthy runs; --tolerance and --floor-ms loosen the policy', {
+    timeout: 30_000,
+  }, async () => {
+    const r = await cli(['compare', join(first, 'summary.json'), second, '--policy', POLICY]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/VERDICT {2}PASSED · no regression in \d+ checks/);
+    const loose = await cli([
+      'compare',
+      first,
+      slowed,
+      '--tolerance',
+      '10000%',
+      '--floor-ms',
+      '1000',
+      '--quiet',
+    ]);
+    expect(loose.code, loose.stderr).toBe(0);
+  });
+
+  it('exits 2 for runs of different scenarios or schema versions unless --force', {
+    timeout: 30_000,
+  }, async () => {
+    const base = summaryOf(first);
+    const renamed = join(tmp, 'renamed.json');
+    writeFileSync(renamed, JSON.stringify({ ...base, scenario: { ...base.scenario, name: 'other' } }));
+    const r = await cli(['compare', first, renamed]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the runs are of different scenarios (baseline e2e-gate, this run other)');
+    const forced = await cli(['compare', first, renamed, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stdout).toContain('(compared anyway: --force)');
+    const v2 = join(tmp, 'v2.json');
+    writeFileSync(v2, JSON.stringify({ ...base, schemaVersion: 2 }));
+    const refused = await cli(['compare', first, v2]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/summary schemaVersion 2, but this ota-fleet writes 1/);
+    const missing = await cli(['compare', first, join(tmp, 'nope')]);
+    expect(missing.code).toBe(2);
+  });
+});
