@@ -1,14 +1,15 @@
 /**
  * The time source of a worker's devices: monotonic milliseconds and sleeps that all end at once when
- * the run stops (one registry instead of an abort listener per sleeping device, which at 100k devices
- * would cost memory and trip MaxListeners).
+ * the run stops. Sleeps live in one binary heap served by a single timer, not one `setTimeout` each:
+ * at 100k idle devices a Node timer (plus its timer list and closures) per device costs ~250 bytes,
+ * and one abort listener per sleeper would trip MaxListeners. Wake-ups stay exact to the millisecond.
  */
 import { performance } from 'node:perf_hooks';
 
 /** Time as devices see it. `now()` is `performance.now()` milliseconds. */
 export interface Clock {
   now(): number;
-  /** Resolves after `ms`, or at once when the clock is stopped. */
+  /** Resolves after `ms` (at once when `ms` ≤ 0 or the clock is stopped). */
   sleep(ms: number): Promise<void>;
   /** Resolves when `at` (a `now()` value) is reached, or at once when stopped. */
   sleepUntil(at: number): Promise<void>;
@@ -17,41 +18,98 @@ export interface Clock {
   stop(): void;
 }
 
-/** Creates a clock backed by setTimeout. */
+interface Sleeper {
+  at: number;
+  resolve: () => void;
+}
+
+/** A min-heap of sleepers ordered by wake time. */
+class SleeperHeap {
+  private readonly items: Sleeper[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  peek(): Sleeper | undefined {
+    return this.items[0];
+  }
+  push(s: Sleeper): void {
+    const a = this.items;
+    a.push(s);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p]!.at <= s.at) break;
+      a[i] = a[p]!;
+      i = p;
+    }
+    a[i] = s;
+  }
+  pop(): Sleeper | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const c = r < a.length && a[r]!.at < a[l]!.at ? r : l;
+        if (a[c]!.at >= last.at) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
+  drain(): Sleeper[] {
+    return this.items.splice(0);
+  }
+}
+
+/** Creates a clock backed by one setTimeout for the earliest sleeper. */
 export function createClock(): Clock {
-  const pending = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  const heap = new SleeperHeap();
   let stopped = false;
-  const sleep = (ms: number): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
+
+  const arm = () => {
+    const next = heap.peek();
+    if (!next || next.at >= timerAt) return;
+    if (timer) clearTimeout(timer);
+    timerAt = next.at;
+    timer = setTimeout(fire, Math.max(0, next.at - performance.now()));
+  };
+  const fire = () => {
+    timer = undefined;
+    timerAt = Number.POSITIVE_INFINITY;
+    const now = performance.now();
+    // wake everything due (within half a millisecond: setTimeout rounds to whole ms)
+    while (heap.size > 0 && heap.peek()!.at <= now + 0.5) heap.pop()!.resolve();
+    arm();
+  };
+  const sleepUntil = (at: number): Promise<void> => {
     // a poll that is already due goes out at once (no 1 ms timer floor on back-to-back calls)
-    if (stopped || ms <= 0) return Promise.resolve();
+    if (stopped || at <= performance.now()) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const entry = {
-        timer: setTimeout(
-          () => {
-            pending.delete(entry);
-            resolve();
-          },
-          Math.max(0, ms),
-        ),
-        resolve,
-      };
-      pending.add(entry);
+      heap.push({ at, resolve });
+      arm();
     });
   };
   return {
     now: () => performance.now(),
-    sleep,
-    sleepUntil: (at) => sleep(at - performance.now()),
+    sleep: (ms) => (ms <= 0 ? sleepUntil(0) : sleepUntil(performance.now() + ms)),
+    sleepUntil,
     get stopped() {
       return stopped;
     },
     stop() {
       stopped = true;
-      for (const e of pending) {
-        clearTimeout(e.timer);
-        e.resolve();
-      }
-      pending.clear();
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      for (const s of heap.drain()) s.resolve();
     },
   };
 }

@@ -23,10 +23,14 @@ export function workerEntry(): { filename: string; execArgv?: string[] } {
   return fromSource ? { filename, execArgv: ['--import', 'tsx'] } : { filename };
 }
 
-/** Starts `inits.length` workers; `onMessage` receives their snapshots on the main thread. */
+/**
+ * Starts `inits.length` workers; `onMessage` receives their snapshots on the main thread.
+ * `youngGenerationMb` caps V8's young generation of each worker (see `youngGenerationFor`).
+ */
 export function startWorkers(
   inits: Omit<WorkerInit, 'port'>[],
   onMessage: (m: WorkerMessage) => void,
+  options: { youngGenerationMb?: number } = {},
 ): WorkerPool {
   const entry = workerEntry();
   const pool = new Piscina({
@@ -34,6 +38,9 @@ export function startWorkers(
     minThreads: inits.length,
     maxThreads: inits.length,
     idleTimeout: 1000,
+    ...(options.youngGenerationMb
+      ? { resourceLimits: { maxYoungGenerationSizeMb: options.youngGenerationMb } }
+      : {}),
     atomics: 'disabled',
     concurrentTasksPerWorker: 1,
   });
@@ -69,4 +76,16 @@ export function startWorkers(
     },
     destroy: () => pool.destroy(),
   };
+}
+
+/** Devices per worker from which a smaller young generation pays off. */
+export const LARGE_FLEET_PER_WORKER = 10_000;
+
+/**
+ * V8's default young generation (16 MiB semi-spaces) is sized for throughput; with tens of thousands of
+ * mostly idle devices per thread it swells RSS by several KiB per device (measured: 10.5 → 3.2 KiB per
+ * idle device at 20k). Large fleets get a small one; small, busy fleets keep V8's default.
+ */
+export function youngGenerationFor(devicesPerWorker: number): number | undefined {
+  return devicesPerWorker >= LARGE_FLEET_PER_WORKER ? 8 : undefined;
 }

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { createClock } from '../../../src/device/clock.ts';
+
+describe('device clock', () => {
+  it('wakes sleepers in time order, none early', async () => {
+    const clock = createClock();
+    const t0 = clock.now();
+    const woke: [number, number][] = [];
+    const delays = [30, 5, 20, 5, 0, 12];
+    await Promise.all(delays.map((d, i) => clock.sleep(d).then(() => woke.push([i, clock.now() - t0]))));
+    expect(woke.map(([i]) => delays[i])).toEqual([...delays].sort((a, b) => a - b));
+    for (const [i, at] of woke) expect(at).toBeGreaterThanOrEqual(delays[i]! - 1);
+  });
+  it('stop() ends every pending sleep at once and later sleeps do not wait', async () => {
+    const clock = createClock();
+    const t0 = clock.now();
+    const pending = Array.from({ length: 1000 }, (_, i) => clock.sleep(60_000 + i));
+    setTimeout(() => clock.stop(), 20);
+    await Promise.all(pending);
+    await clock.sleep(60_000);
+    expect(clock.stopped).toBe(true);
+    expect(clock.now() - t0).toBeLessThan(5000);
+  });
+  it('a sleep added earlier than the armed one re-arms the timer', async () => {
+    const clock = createClock();
+    const t0 = clock.now();
+    const late = clock.sleep(200);
+    await clock.sleep(10);
+    expect(clock.now() - t0).toBeLessThan(150);
+    await late;
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(199);
+  });
+});
