@@ -13,7 +13,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/units.ts';
 import { type PolicyArgs, prepareRunGate, withPolicyOptions } from './compare.ts';
 import { ExitCode, setOutcome } from './exit-codes.ts';
-import { interruptSignal, noteInterrupt } from './interrupt.ts';
+import { interruptSignal, noteInterrupt, setInterruptMessage } from './interrupt.ts';
 import { createRunLogger } from './logger.ts';
 import { createProgress } from './progress.ts';
 
@@ -89,6 +89,7 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
   );
   mkdirSync(dir, { recursive: true });
   const log = createRunLogger(join(dir, 'run.log'), args.logLevel);
+  setInterruptMessage('stopping; writing a partial report');
   const progress = createProgress({
     quiet: args.quiet,
     total: scenario.fleet.count,

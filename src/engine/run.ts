@@ -12,7 +12,7 @@ import { createAggregator } from '../metrics/aggregator.ts';
 import type { RunSummary } from '../report/summary.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { assertFitsFdLimit } from './fd-limit.ts';
-import { startWorkers } from './pool.ts';
+import { startWorkers, youngGenerationFor } from './pool.ts';
 import type { WorkerMessage } from './protocol.ts';
 import { prepareTarget } from './target.ts';
 
@@ -94,9 +94,11 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     measure: opts.measure ?? true,
   };
   log.info({ workers, devices, target: target.info.origin }, 'starting workers');
+  const youngGenerationMb = youngGenerationFor(Math.ceil(devices / workers));
   const pool = startWorkers(
     Array.from({ length: workers }, (_, workerIndex) => ({ ...base, workerIndex })),
     onMessage,
+    youngGenerationMb ? { youngGenerationMb } : {},
   );
   const rollout = target.startRollout?.(startedAt);
   let partialReason: string | undefined;
