@@ -17,7 +17,7 @@ import pino, { type Logger } from 'pino';
 import { parseDocument } from 'yaml';
 import { ERROR_CODES, type ErrorCode, OtaFleetError } from '../error-codes.ts';
 import { shardRange } from '../load/fleet.ts';
-import { mergeSummaries } from '../report/merge.ts';
+import { type MergeOptions, mergeSummaries } from '../report/merge.ts';
 import type { RunSummary } from '../report/summary.ts';
 import { loadSummary, reportDirName, writeReport } from '../report/write.ts';
 import { formatProblem, loadScenario } from '../scenario/load.ts';
@@ -25,6 +25,9 @@ import type { Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/units.ts';
 import { FD_RESERVE, openFilesLimit, socketsNeeded } from './fd-limit.ts';
 import type { RolloutPlayer } from './rollout.ts';
+
+type RolloutFacts = Awaited<ReturnType<RolloutPlayer['finish']>>;
+
 import { type PreparedTarget, prepareTarget } from './target.ts';
 
 /** Options of `runProcesses`; `duration`, `devices`, `workers` and `wasm` mean what `ota-fleet run`'s flags mean. */
@@ -308,6 +311,43 @@ function assertServerFits(s: Scenario, n: number, workers: number): void {
   );
 }
 
+/** The rollout's final state from the server, or undefined (with a note) when the server is gone. */
+async function finishRollout(rollout: RolloutPlayer, notes: string[]): Promise<RolloutFacts | undefined> {
+  try {
+    const facts = await rollout.finish();
+    notes.push(...rollout.notes);
+    return facts;
+  } catch (err) {
+    notes.push(
+      ...rollout.notes,
+      `The embedded server could not be read at the end (${(err as Error).message}): its batches are missing.`,
+    );
+    return undefined;
+  }
+}
+
+/** Merges the reports the children wrote; a child without one makes the merge partial. */
+async function mergeChildren(children: Child[], opts: MergeOptions): Promise<RunSummary> {
+  const results = await Promise.all(children.map(childSummary));
+  const summaries: RunSummary[] = [];
+  const labels: string[] = [];
+  const failures: string[] = [];
+  results.forEach((r, k) => {
+    if (typeof r === 'string') failures.push(r);
+    else {
+      summaries.push(r);
+      labels.push(opts.labels?.[k] ?? children[k]!.label);
+    }
+  });
+  if (summaries.length === 0) throw childError(children.find((c) => c.exit?.code !== 0) ?? children[0]!);
+  return mergeSummaries(summaries, {
+    ...opts,
+    labels,
+    ...(failures.length > 0 ? { partialReason: 'process-failed' } : {}),
+    notes: [...(opts.notes ?? []), ...failures],
+  });
+}
+
 /**
  * Runs the scenario as N child processes of the CLI (shard i/N each, one start time) and merges their
  * summaries into one report written to the returned `dir`. Throws OtaFleetError before any device
@@ -349,13 +389,12 @@ export async function runProcesses(o: ProcessesOptions): Promise<ProcessesResult
       signal: o.signal,
       log,
     });
-    const rolloutInfo = rollout ? await rollout.finish() : undefined;
-    const results = await Promise.all(children.map(childSummary));
-    const summaries = results.filter((r): r is RunSummary => typeof r !== 'string');
-    const failures = results.filter((r): r is string => typeof r === 'string');
-    if (summaries.length === 0) throw childError(children.find((c) => c.exit?.code !== 0) ?? children[0]!);
-    const summary = mergeSummaries(summaries, {
-      labels: summaries.map((x) => `process ${x.run.shard?.index ?? '?'}/${n}`),
+    const notes = [
+      `Ran as ${n} processes on one machine${shared ? ', sharing one embedded server that played the rollout' : ''}.`,
+    ];
+    const rolloutInfo = rollout ? await finishRollout(rollout, notes) : undefined;
+    const summary = await mergeChildren(children, {
+      labels: children.map((c) => c.label),
       ...(rolloutInfo ? { rollout: rolloutInfo } : {}),
       ...(shared && target
         ? {
@@ -363,15 +402,10 @@ export async function runProcesses(o: ProcessesOptions): Promise<ProcessesResult
             target: { url: target.info.origin, embedded: true, dialect: s.target.dialect },
           }
         : {}),
-      ...(failures.length > 0 ? { partialReason: 'process-failed' } : {}),
-      notes: [
-        `Ran as ${n} processes on one machine${shared ? ', sharing one embedded server that played the rollout' : ''}.`,
-        ...(rollout?.notes ?? []),
-        ...failures,
-      ],
+      notes,
     });
     await writeReport(summary, dir);
-    log.info({ dir, processes: n, failed: failures.length }, 'merged report written');
+    log.info({ dir, processes: n, partial: summary.run.partial }, 'merged report written');
     return { summary, dir };
   } finally {
     await target?.stop();
