@@ -201,9 +201,10 @@ async function supervise(children: Child[], o: SuperviseOptions): Promise<void> 
   while (children.some((c) => c.exit === undefined)) {
     await new Promise((r) => setTimeout(r, 250));
     const now = Date.now();
-    // a process that fails while the run is on leaves a hole in the fleet: stop the rest too
+    // a process that fails while the run is on leaves a hole in the fleet: stop the rest too (a
+    // process ending with a partial report after the run, or after `stop`, is no such failure)
     const failed =
-      now < o.runEnd
+      told === undefined && now < o.runEnd
         ? children.find((c) => c.exit !== undefined && !CLEAN_EXITS.has(c.exit.code))
         : undefined;
     if (told !== 'interrupt') {
