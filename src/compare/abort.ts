@@ -6,10 +6,10 @@
  */
 import type { LiveStats, MetricsSoFar } from '../metrics/aggregator.ts';
 import type { ThresholdResult } from '../metrics/run-summary.ts';
+import type { Threshold } from '../metrics/threshold-spec.ts';
 import { formatThresholdObserved } from '../report/format.ts';
 import { type Observation, observe, passes, thresholdResult } from './evaluate.ts';
 import { metricDataSoFar } from './metric-data.ts';
-import type { Threshold } from './threshold.ts';
 
 /** The partial reason of a run stopped by a threshold. */
 export const ABORTED_BY_THRESHOLD = 'aborted-by-threshold';

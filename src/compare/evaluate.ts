@@ -6,9 +6,9 @@
 
 import { timeToFraction } from '../metrics/rollout.ts';
 import type { RunSummary, ThresholdResult, ValueUnit } from '../metrics/run-summary.ts';
-import { holds } from './expression.ts';
+import { holds } from '../metrics/threshold-expression.ts';
+import type { Measure, Threshold } from '../metrics/threshold-spec.ts';
 import { type MetricData, metricDataFromSummary, selectHistogram, sumCounters } from './metric-data.ts';
-import type { Measure, Threshold } from './threshold.ts';
 
 /** A measured value in the threshold's unit; null with `detail` when there is none. */
 export interface Observation {

@@ -5,9 +5,9 @@
  */
 import { OtaFleetError } from '../error-codes.ts';
 import type { RunSummary } from '../metrics/run-summary.ts';
+import { parseThresholds, type Threshold } from '../metrics/threshold-spec.ts';
 import { type AbortCause, abortNote, markAborting } from './abort.ts';
 import { evaluateThresholds } from './evaluate.ts';
-import { parseThresholds, type Threshold } from './threshold.ts';
 
 /** The thresholds of a validated scenario; throws ERR_SCENARIO_INVALID if one does not parse. */
 export function scenarioThresholds(

@@ -7,8 +7,8 @@ import type { MetricsSoFar } from '../metrics/aggregator.ts';
 import { createAccumulator, decodeHistogram, type Histogram } from '../metrics/hdr.ts';
 import { parseMetricKey } from '../metrics/keys.ts';
 import type { RolloutSummary, RunSummary } from '../metrics/run-summary.ts';
+import { hasTags, type MetricSelector, selects } from '../metrics/threshold-selector.ts';
 import type { TimePoint } from '../metrics/timeseries.ts';
-import { hasTags, type MetricSelector, selects } from './selector.ts';
 
 /** Metrics of a run (finished or so far) as thresholds read them. */
 export interface MetricData {

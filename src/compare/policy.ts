@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { OtaFleetError } from '../error-codes.ts';
 import { METRIC_CALLS } from '../metrics/registry.ts';
 import type { ValueUnit } from '../metrics/run-summary.ts';
-import { parseQuantity, type Quantity, UNIT_MS } from './expression.ts';
+import { parseQuantity, type Quantity, UNIT_MS } from '../metrics/threshold-expression.ts';
 
 /** A family of checks that shares a default rule. */
 export type CheckGroup = 'latency' | 'throughput' | 'success' | 'convergence' | 'upgraded';

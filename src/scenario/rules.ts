@@ -3,7 +3,7 @@
  * runs a rule only when those sections parsed, so every problem of a file shows at once without a rule
  * tripping over data the schema already rejected. docs/scenarios.md lists them by name.
  */
-import { parseThresholds } from '../compare/threshold.ts';
+import { parseThresholds } from '../metrics/threshold-spec.ts';
 import { isValidDeviceName } from '../ota/fleet-versions.ts';
 import { deviceIndex, deviceName } from './names.ts';
 import { formatPath, type PathSegment } from './positions.ts';

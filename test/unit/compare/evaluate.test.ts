@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateThresholds } from '../../../src/compare/evaluate.ts';
-import { parseThresholds } from '../../../src/compare/threshold.ts';
 import type { RunSummary } from '../../../src/metrics/run-summary.ts';
+import { parseThresholds } from '../../../src/metrics/threshold-spec.ts';
 import { createExampleSummary } from '../../helpers/example-summary.ts';
 
 const summary = createExampleSummary();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holds, parseExpression, parseQuantity } from '../../../src/compare/expression.ts';
+import { holds, parseExpression, parseQuantity } from '../../../src/metrics/threshold-expression.ts';
 
 const ok = (text: string) => {
   const r = parseExpression(text);

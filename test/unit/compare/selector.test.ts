@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSelector, selects } from '../../../src/compare/selector.ts';
+import { parseSelector, selects } from '../../../src/metrics/threshold-selector.ts';
 
 const err = (text: string) => {
   const r = parseSelector(text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseThresholds, type Threshold } from '../../../src/compare/threshold.ts';
+import { parseThresholds, type Threshold } from '../../../src/metrics/threshold-spec.ts';
 
 function one(metric: string, expression: string): Threshold {
   const { thresholds, problems } = parseThresholds({ [metric]: [expression] });

@@ -1,10 +1,11 @@
 /**
  * Threshold definitions: a metric selector and an expression, resolved against the metric registry
  * into what to measure, in which unit, and whether a failure mid-run can only get worse (so
- * abortOnFail may act on it). Pure; the scenario rule `threshold-expressions` reports its problems.
+ * abortOnFail may act on it). Pure; used by the scenario rule `threshold-expressions` (load time) and
+ * by src/compare (evaluation after and during the run).
  */
-import { COUNTER_NAMES, HISTOGRAM_NAMES, METRICS } from '../metrics/registry.ts';
-import type { ValueUnit } from '../metrics/run-summary.ts';
+import { COUNTER_NAMES, HISTOGRAM_NAMES, METRICS } from './registry.ts';
+import type { ValueUnit } from './run-summary.ts';
 import {
   type Aggregation,
   type ComparisonOp,
@@ -13,8 +14,8 @@ import {
   parseExpression,
   type ThresholdExpression,
   UNIT_MS,
-} from './expression.ts';
-import { hasTags, type MetricSelector, parseSelector } from './selector.ts';
+} from './threshold-expression.ts';
+import { hasTags, type MetricSelector, parseSelector } from './threshold-selector.ts';
 
 /** What to measure, resolved from the metric's kind and the aggregation. */
 export type Measure =

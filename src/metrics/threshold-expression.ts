@@ -1,7 +1,8 @@
 /**
  * The threshold expression grammar, parsed by hand (no eval): `[aggregation] op number[unit]`, e.g.
- * `p(99) < 200ms`, `> 99.5%`, `fraction@10m >= 0.95`, `count < 10`. Pure and imports nothing of
- * ours, so the scenario loader can use it too. docs/ci-gates.md documents the grammar.
+ * `p(99) < 200ms`, `> 99.5%`, `fraction@10m >= 0.95`, `count < 10`. Pure and imports nothing. It
+ * lives in metrics (as k6's threshold parser does) so the scenario rules can validate thresholds at
+ * load time; src/compare evaluates them. docs/ci-gates.md documents the grammar.
  */
 
 /** A comparison operator. */

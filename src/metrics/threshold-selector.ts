@@ -3,7 +3,7 @@
  * `errors{code:ERR_TRANSPORT_RESET}` or `ota_requests{call=check}` (`:` and `=` both work, values may
  * be quoted). Pure; also the matching of summary series keys (`name{k=v,...}`) against a selector.
  */
-import type { ExpressionError, Parsed } from './expression.ts';
+import type { ExpressionError, Parsed } from './threshold-expression.ts';
 
 /** A parsed selector: a metric name and the tags a series must carry (empty = every series). */
 export interface MetricSelector {
