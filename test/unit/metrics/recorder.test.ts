@@ -126,15 +126,17 @@ describe('recorder', () => {
     expect(a.count).toBe(20_000);
   });
 
-  it('has a null variant that records nothing but still chains intervals', () => {
+  it('has a null variant that keeps no latencies or tags, only request counts, and still chains intervals', () => {
     const r = createNullRecorder({ startMs: T0 });
     r.recordCall('check', 100, 'ERR_X');
+    r.recordCall('check', 120);
+    r.recordCall('download', 900);
     r.count('devices_booted');
     r.gauge('devices_active', 3);
     expect(r.snapshot(T0 + 1000)).toEqual({
       startMs: T0,
       endMs: T0 + 1000,
-      counters: {},
+      counters: { 'ota_requests{call=check}': 2, 'ota_requests{call=download}': 1 },
       gauges: {},
       histograms: {},
     });
