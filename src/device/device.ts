@@ -83,7 +83,9 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
   if (ctx.clock.stopped) return;
   ctx.recorder.count('devices_booted');
   let rebooted = true;
-  let pollAt = ctx.clock.now();
+  // when the next request is meant to go out: the poll's scheduled time for its first request, then
+  // the end of the previous one (so a slow reply is counted once, in its own latency)
+  let at = ctx.clock.now();
   while (!ctx.clock.stopped) {
     if (rebooted) {
       rebooted = false;
@@ -93,8 +95,9 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
         'POST',
         otaPaths.reportVersion(opts.basePath),
         versionBody(opts.versions),
-        pollAt,
+        at,
       );
+      at = ctx.clock.now();
     }
     for (const module of opts.modules) {
       if (ctx.clock.stopped) return;
@@ -105,7 +108,8 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
         cached = { version, path: otaPaths.check(opts.basePath, module, version) };
         state.checkPaths[module] = cached;
       }
-      const out = await callOta(ctx, 'check', 'GET', cached.path, undefined, pollAt);
+      const out = await callOta(ctx, 'check', 'GET', cached.path, undefined, at);
+      at = ctx.clock.now();
       if (out.kind !== 'reply' || out.envelope.errno !== 0) continue;
       const task = parseTask(out.envelope.data, module);
       if (!task) {
@@ -117,12 +121,13 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
         ctx.recorder.count('device_reboots');
         await ctx.clock.sleep(REBOOT_MS);
         rebooted = true;
-        break;
       }
+      at = ctx.clock.now();
+      if (rebooted) break;
     }
     if (opts.mode === 'visit') return;
-    pollAt = ctx.clock.now() + jitter(opts.profile.pollInterval, opts.profile.pollJitter, ctx.rng.next());
-    await ctx.clock.sleepUntil(pollAt);
+    at = ctx.clock.now() + jitter(opts.profile.pollInterval, opts.profile.pollJitter, ctx.rng.next());
+    await ctx.clock.sleepUntil(at);
   }
 }
 

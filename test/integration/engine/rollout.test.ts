@@ -114,4 +114,24 @@ describe('a rollout on the embedded server, real workers and undici', () => {
     expect(corrupt.upgraded).toBe(0);
     expect(r.failedBySteps['205']).toBe(corrupt.failed);
   });
+
+  it("a device's second check is timed from the end of the first module's upgrade, not from the poll", async () => {
+    const s = scenario({
+      fleet: {
+        count: 10,
+        modules: ['fota', 'sota'],
+        versions: { f_version: { 'V1.0': 1 }, s_version: { 'S1.0': 1 } },
+      },
+      profiles: [{ name: 'slow-install', pollInterval: '300ms', installTime: '3s' }],
+      rollout: {
+        packages: [{ name: 'fw', module: 'fota', targetVersion: 'V2.0', size: '16KiB' }],
+        steps: [{ at: '100ms', batch: { name: 'b', package: 'fw', fromVersion: 'V1.0' } }],
+      },
+      stop: { duration: '20s' },
+    });
+    const { summary } = await run(s);
+    expect(summary.rollout!.upgraded).toBe(10);
+    // every sota check right after a 3 s install would read ≥ 3 s if timed from the poll
+    expect(summary.calls.check.latency.max).toBeLessThan(2_500_000);
+  });
 });
