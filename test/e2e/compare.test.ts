@@ -21,7 +21,7 @@ writeFileSync(
   `name: e2e-gate
 target: { url: "\${OTA_URL}" }
 product: { id: "\${OTA_PRODUCT}", accessKey: "\${OTA_KEY}" }
-fleet: { count: 10, namePattern: "dev-{index:03}" }
+fleet: { count: 10, namePattern: "dev-{index:03}", boot: { over: 1s } }
 profiles: [{ name: default, pollInterval: 200ms }]
 stop: { duration: 3s, whenSettled: false }
 thresholds:

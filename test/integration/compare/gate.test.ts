@@ -35,7 +35,7 @@ function scenario(server: SpawnedOtaServer, extra: Record<string, unknown> = {})
     seed: 3,
     target: { url: server.url },
     product: { id: server.demo!.productId, accessKey: server.demo!.accessKey },
-    fleet: { count: 20, namePattern: 'dev-{index:03}' },
+    fleet: { count: 20, namePattern: 'dev-{index:03}', boot: { over: '1s' } },
     profiles: [{ name: 'default', pollInterval: '200ms' }],
     stop: { duration: '3s', whenSettled: false },
     thresholds: THRESHOLDS,
