@@ -80,6 +80,7 @@ function item(def: CheckDef, b: Reading, c: Reading, rule: CheckRule): Compariso
     message,
     ...extra,
   });
+  if (b === undefined && c === undefined) return out('ok', 'no data in either run');
   if (c === undefined) return out('missing', 'no data in this run');
   if (b === undefined) return out('ok', 'no data in the baseline');
   // null is a time-to fraction never reached: infinitely late

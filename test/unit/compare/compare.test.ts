@@ -144,6 +144,13 @@ describe('compareSummaries', () => {
     );
     expect(itemOf(c, 'download.p50')).toMatchObject({ status: 'missing', ok: false, current: null });
     expect(c.ok).toBe(false);
+    const silent = variant((s) => {
+      s.totals.requests = 0;
+    });
+    expect(itemOf(compare(silent, silent), 'rps')).toMatchObject({
+      status: 'ok',
+      message: 'no data in either run',
+    });
   });
 
   it('leaves out checks the policy skips', () => {
