@@ -170,6 +170,8 @@ export async function prepareRunGate(
       const warnings = [...baseline.warnings, ...(c.warnings ?? [])];
       if (warnings.length > 0) c.warnings = warnings;
       summary.comparison = c;
+      // every rendering shows notes; the comparison tables have no room for warnings
+      summary.notes.push(...warnings.map((w) => `comparison: ${w}`));
     },
     setOutcomes(summary) {
       const gate = judgeGate(summary);
