@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { listenForControl } from '../engine/processes.ts';
+import { listenForControl, runProcesses } from '../engine/processes.ts';
 import { runScenario } from '../engine/run.ts';
 import { OtaFleetError } from '../error-codes.ts';
 import { renderText } from '../report/render-text.ts';
@@ -27,6 +27,8 @@ export interface RunArgs extends PolicyArgs {
   duration?: string;
   devices?: number;
   shard?: string;
+  processes?: number;
+  processesServer?: 'shared' | 'per-process';
   quiet: boolean;
   logLevel: string;
   wasm: boolean;
@@ -83,6 +85,10 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
   const scenario = applyOverrides(loaded.scenario, args);
   const shard = args.shard ? parseShard(args.shard) : undefined;
   const gate = await prepareRunGate(scenario, args);
+  if (args.processes !== undefined && args.processes > 1) {
+    if (shard) throw new OtaFleetError('ERR_USAGE', '--processes and --shard do not go together');
+    return runInProcesses(args, file, gate);
+  }
   const dir = join(
     resolve(args.out),
     reportDirName(scenario.name + (shard ? `-shard${shard.index}of${shard.count}` : ''), new Date()),
@@ -134,6 +140,38 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
   return dir;
 }
 
+/** `--processes N`: N child processes run equal shards, merged into one report (thresholds and baseline on the merge). */
+async function runInProcesses(
+  args: RunArgs,
+  file: string,
+  gate: Awaited<ReturnType<typeof prepareRunGate>>,
+): Promise<string> {
+  if (!Number.isInteger(args.processes) || args.processes! < 1) {
+    throw new OtaFleetError('ERR_USAGE', `--processes must be a positive integer (got ${args.processes})`);
+  }
+  setInterruptMessage('stopping every process; writing a partial report');
+  const { summary, dir } = await runProcesses({
+    scenarioFile: file,
+    processes: args.processes!,
+    out: args.out,
+    ...(args.workers ? { workers: args.workers } : {}),
+    ...(args.duration !== undefined ? { duration: args.duration } : {}),
+    ...(args.devices !== undefined ? { devices: args.devices } : {}),
+    wasm: args.wasm,
+    logLevel: args.logLevel,
+    ...(args.processesServer ? { server: args.processesServer } : {}),
+    signal: interruptSignal,
+  });
+  gate.finish(summary);
+  const written = await writeReport(summary, dir);
+  process.stdout.write(`${renderText(summary)}\n`);
+  process.stdout.write(`Report: ${written.files.html}\n        ${written.files.summary}\n`);
+  gate.setOutcomes(summary);
+  if (summary.run.partial && summary.run.partialReason !== 'aborted-by-threshold')
+    setOutcome(summary.run.partialReason === 'interrupted' ? ExitCode.INTERRUPTED : ExitCode.INTERNAL);
+  return dir;
+}
+
 /** The yargs module of `ota-fleet run`. */
 export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run [scenario]',
@@ -156,6 +194,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('shard', {
         type: 'string',
         describe: 'Run only slice i of n of the fleet, e.g. 2/4 (merge reports later)',
+      })
+      .option('processes', {
+        type: 'number',
+        describe:
+          'Split the fleet over N local processes (each its own open-files limit), merged into one report',
+      })
+      .option('processes-server', {
+        choices: ['shared', 'per-process'] as const,
+        describe: 'With --processes and an embedded target: one server for all (default) or one per process',
       })
       .option('start-at', { type: 'number', hidden: true, describe: 'Second 0 of the run, epoch ms' })
       .option('control-stdin', {

@@ -47,6 +47,7 @@ export function createRolloutPlayer(o: RolloutOptions): RolloutPlayer {
   let stepsDone = false;
   let lastCheck = 0;
   let lastSettled = false;
+  let lastInfos: BatchInfo[] = [];
   const verify = o.rollout.verification;
 
   const sleepUntil = async (at: number) => {
@@ -136,6 +137,7 @@ export function createRolloutPlayer(o: RolloutOptions): RolloutPlayer {
       lastCheck = Date.now();
       try {
         const infos = await Promise.all(allBatchIds().map((id) => o.admin.getBatch(id)));
+        lastInfos = infos;
         lastSettled = infos.every(isSettled);
       } catch {
         lastSettled = false;
@@ -146,7 +148,16 @@ export function createRolloutPlayer(o: RolloutOptions): RolloutPlayer {
       stopped = true;
       await playing;
       const names = new Map([...batches].map(([name, id]) => [id, name]));
-      const infos = await Promise.all(allBatchIds().map((id) => o.admin.getBatch(id)));
+      let infos: BatchInfo[];
+      try {
+        infos = await Promise.all(allBatchIds().map((id) => o.admin.getBatch(id)));
+      } catch (err) {
+        // the server is gone (killed, crashed): report what was last read rather than lose the run
+        infos = lastInfos;
+        notes.push(
+          `could not read the final batch state from the server (${(err as Error).message}); batches as last seen`,
+        );
+      }
       return {
         targeted: infos.reduce((s, b) => s + b.targeted, 0),
         batches: infos.map((b) => ({

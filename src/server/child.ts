@@ -90,7 +90,13 @@ export async function spawnOtaServer(
   options: OtaServerOptions = {},
   spawnOptions: SpawnOtaServerOptions = {},
 ): Promise<SpawnedOtaServer> {
-  const child = spawn(process.execPath, command(options), { stdio: ['ignore', 'pipe', 'pipe'] });
+  // own process group: a terminal Ctrl-C goes to the parent only, which stops the server after writing
+  // its report; the stdin pipe ends when the parent dies, and the server then closes itself
+  const child = spawn(process.execPath, command(options), {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, OTA_SERVER_WATCH_STDIN: '1' },
+  });
   let tail = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-8192);

@@ -2,7 +2,9 @@
  * Child-process entry of the reference server. Options come as JSON in argv[2] or in the
  * OTA_SERVER_OPTIONS environment variable. Prints ONE JSON line on stdout —
  * `{"event":"listening","url":...,"adminToken":...,"pid":...}` or `{"event":"error","code":...,"message":...}` —
- * logs to stderr, and closes cleanly on SIGTERM/SIGINT (exit code 0).
+ * logs to stderr, and closes cleanly on SIGTERM/SIGINT (exit code 0). Spawned by `spawnOtaServer`, it
+ * runs in its own process group (a terminal's Ctrl-C reaches only the parent, which then stops it) and
+ * with OTA_SERVER_WATCH_STDIN=1 it also closes when its stdin ends, i.e. when the parent is gone.
  */
 import { errorCodeOf } from '../error-codes.ts';
 import type { OtaServerOptions } from './config.ts';
@@ -27,7 +29,11 @@ async function main(): Promise<void> {
     demo: server.demo,
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
+  let stopping = false;
   const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    if (process.env.OTA_SERVER_WATCH_STDIN === '1') process.stdin.destroy();
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
     server.close().then(
@@ -42,6 +48,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  if (process.env.OTA_SERVER_WATCH_STDIN === '1') {
+    process.stdin.on('end', stop);
+    process.stdin.on('close', stop);
+    process.stdin.resume();
+  }
 }
 
 main().catch((err: unknown) => {

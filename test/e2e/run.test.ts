@@ -61,6 +61,48 @@ describe('ota-fleet run (built CLI)', () => {
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/PARTIAL/i);
   });
 
+  it('Ctrl-C in a terminal (SIGINT to the whole process group) still writes the partial report of an embedded run', {
+    timeout: 60_000,
+  }, async () => {
+    const r = await runCli(
+      ['run', 'scenarios/quickstart.yaml', '--devices', '30', '--duration', '60s', '--out', out, '--quiet'],
+      {
+        detached: true,
+        onStart: (child) => setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 5000),
+      },
+    );
+    expect(r.code, r.stderr).toBe(130);
+    const summary = JSON.parse(readFileSync(join(reportPath(r.stdout), '..', 'summary.json'), 'utf8'));
+    expect(summary.run.partial).toBe(true);
+    expect(summary.run.partialReason).toBe('interrupted');
+    expect(summary.rollout.batches[0].targeted).toBe(30);
+    expect(
+      summary.errors.filter((e: { code: string }) => e.code === 'ERR_TRANSPORT_CONNECT_REFUSED'),
+    ).toEqual([]);
+  });
+
+  it('--processes 2 splits the fleet over two processes sharing one embedded server and merges one report', {
+    timeout: 90_000,
+  }, async () => {
+    const r = await runCli([
+      'run',
+      'scenarios/quickstart.yaml',
+      '--devices',
+      '40',
+      '--processes',
+      '2',
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(reportPath(r.stdout), '..', 'summary.json'), 'utf8'));
+    expect(summary.run.devices).toBe(40);
+    expect(summary.rollout.targeted).toBe(40);
+    expect(summary.rollout.upgraded).toBeGreaterThanOrEqual(36);
+    expect(summary.totals.devices.booted).toBe(40);
+  });
+
   it('a bad scenario exits 3 naming file, line and column', async () => {
     const file = join(out, 'bad.yaml');
     writeFileSync(file, 'name: bad\nfleet:\n  count: 0\n  pollIntervall: 5s\n');

@@ -25,6 +25,8 @@ export function runCli(
     env?: Record<string, string>;
     timeoutMs?: number;
     onStart?: (child: ReturnType<typeof spawn>) => void;
+    /** Start in a process group of its own (as a shell job), so a test can signal the whole group. */
+    detached?: boolean;
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -32,6 +34,7 @@ export function runCli(
       cwd: ROOT,
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: opts.detached ?? false,
     });
     let stdout = '';
     let stderr = '';
