@@ -4,7 +4,7 @@
  * Checks exit codes 0 / 5 / 6 / 2 and the report, Markdown and JUnit files.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([healthy?.stop(), slow?.stop()]);
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('ota-fleet run with thresholds and --baseline', () => {
