@@ -14,9 +14,10 @@ async function example(name: string): Promise<Scenario> {
 
 describe('every example scenario', () => {
   const names = readdirSync('scenarios').filter((n) => n.endsWith('.yaml'));
-  it('is one of the six documented ones', () => {
+  it('is one of the seven documented ones', () => {
     expect(names.sort()).toEqual([
       'capacity.yaml',
+      'ci-gate.yaml',
       'external-target.yaml',
       'flaky-network.yaml',
       'poll-storm-10k.yaml',

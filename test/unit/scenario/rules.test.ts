@@ -275,6 +275,7 @@ describe('the rule table', () => {
       'package-module-in-fleet',
       'rollout-needs-embedded',
       'steps-within-duration',
+      'threshold-expressions',
       'unique-names',
       'url-target-needs-product',
       'verification-device-in-fleet',
