@@ -169,7 +169,10 @@ async function writeChildScenario(source: string, s: Scenario, target: PreparedT
   }
   doc.setIn(['fleet', 'count'], s.fleet.count);
   doc.deleteIn(['rollout']);
-  doc.commentBefore = ` Written by ota-fleet --processes for its child processes: the shared embedded server as\n a URL target, without the rollout (the parent plays it).\n${doc.commentBefore ?? ''}`;
+  // the parent judges thresholds on the merged report; a shard alone would judge a fraction of the fleet
+  doc.deleteIn(['thresholds']);
+  doc.deleteIn(['abortOnFail']);
+  doc.commentBefore = ` Written by ota-fleet --processes for its child processes: the shared embedded server as\n a URL target, without the rollout (the parent plays it) or thresholds (the parent judges the merge).\n${doc.commentBefore ?? ''}`;
   const file = join(dir, 'scenario.yaml');
   await writeFile(file, doc.toString(), 'utf8');
   return file;
