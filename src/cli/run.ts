@@ -129,23 +129,26 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
     progress.stop();
     unlisten?.();
   }
+  await finishRun(summary, dir, gate);
+  log.flush();
+  return dir;
+}
+
+/** Judges thresholds and baseline, writes the report, prints the summary and sets the exit outcome. */
+async function finishRun(summary: RunSummary, dir: string, gate: RunGate): Promise<void> {
   gate.finish(summary);
   const written = await writeReport(summary, dir);
-  log.flush();
   process.stdout.write(`${renderText(summary)}\n`);
   process.stdout.write(`Report: ${written.files.html}\n        ${written.files.summary}\n`);
   gate.setOutcomes(summary);
   if (summary.run.partial && summary.run.partialReason !== 'aborted-by-threshold')
     setOutcome(summary.run.partialReason === 'interrupted' ? ExitCode.INTERRUPTED : ExitCode.INTERNAL);
-  return dir;
 }
 
+type RunGate = Awaited<ReturnType<typeof prepareRunGate>>;
+
 /** `--processes N`: N child processes run equal shards, merged into one report (thresholds and baseline on the merge). */
-async function runInProcesses(
-  args: RunArgs,
-  file: string,
-  gate: Awaited<ReturnType<typeof prepareRunGate>>,
-): Promise<string> {
+async function runInProcesses(args: RunArgs, file: string, gate: RunGate): Promise<string> {
   if (!Number.isInteger(args.processes) || args.processes! < 1) {
     throw new OtaFleetError('ERR_USAGE', `--processes must be a positive integer (got ${args.processes})`);
   }
@@ -162,13 +165,7 @@ async function runInProcesses(
     ...(args.processesServer ? { server: args.processesServer } : {}),
     signal: interruptSignal,
   });
-  gate.finish(summary);
-  const written = await writeReport(summary, dir);
-  process.stdout.write(`${renderText(summary)}\n`);
-  process.stdout.write(`Report: ${written.files.html}\n        ${written.files.summary}\n`);
-  gate.setOutcomes(summary);
-  if (summary.run.partial && summary.run.partialReason !== 'aborted-by-threshold')
-    setOutcome(summary.run.partialReason === 'interrupted' ? ExitCode.INTERRUPTED : ExitCode.INTERNAL);
+  await finishRun(summary, dir, gate);
   return dir;
 }
 

@@ -209,21 +209,12 @@ async function downloadAll(
   let failures = 0;
   while (!ctx.clock.stopped) {
     if (profile.download.checkTaskBeforeChunk) {
-      const st = await callOta(
-        ctx,
-        'task-state',
-        'GET',
-        otaPaths.taskState(basePath, task.tid),
-        undefined,
-        ctx.clock.now(),
-      );
-      const status =
-        st.kind === 'reply' ? Number((st.envelope.data as { status?: unknown } | undefined)?.status) : 0;
-      if (status === TaskStatus.CANCELLED || (st.kind === 'reply' && st.envelope.errno === 22)) {
+      const st = await readTaskState(state, task.tid);
+      if (st.cancelled) {
         finish(state, task, 'cancelled');
         return 'done';
       }
-      if (status >= TaskStatus.UPGRADING) return 'done';
+      if (st.status >= TaskStatus.UPGRADING) return 'done';
     }
     const r = await downloadStep(ctx, path, saved, settings, plan);
     if (saved.interrupted && (r.kind === 'progress' || r.kind === 'complete')) {
@@ -264,23 +255,27 @@ async function downloadAll(
 
 /** After a refused step report, asks the task state to learn whether it was cancelled or finished. */
 async function stopReason(state: DeviceState, task: Task): Promise<TaskResult> {
+  if ((await readTaskState(state, task.tid)).cancelled) finish(state, task, 'cancelled');
+  return 'done';
+}
+
+/** Call 5: the task's status (0 when unknown) and whether the server says it was cancelled (6 or errno 22). */
+async function readTaskState(
+  state: DeviceState,
+  tid: string,
+): Promise<{ status: number; cancelled: boolean }> {
   const { ctx, basePath } = state.opts;
   const st = await callOta(
     ctx,
     'task-state',
     'GET',
-    otaPaths.taskState(basePath, task.tid),
+    otaPaths.taskState(basePath, tid),
     undefined,
     ctx.clock.now(),
   );
-  if (
-    st.kind === 'reply' &&
-    (st.envelope.errno === 22 ||
-      Number((st.envelope.data as { status?: unknown } | undefined)?.status) === TaskStatus.CANCELLED)
-  ) {
-    finish(state, task, 'cancelled');
-  }
-  return 'done';
+  if (st.kind !== 'reply') return { status: 0, cancelled: false };
+  const status = Number((st.envelope.data as { status?: unknown } | undefined)?.status) || 0;
+  return { status, cancelled: status === TaskStatus.CANCELLED || st.envelope.errno === 22 };
 }
 
 async function reportFailure(state: DeviceState, task: Task, step: number): Promise<TaskResult> {

@@ -1,18 +1,15 @@
 /**
- * The CI gate through the CLI (`node --import tsx src/cli.ts`, so it tests this checkout, built or
- * not): a URL scenario run against a healthy reference server and one slowed by its latency fault.
+ * The CI gate through the built CLI: a URL scenario run against a healthy reference server and one slowed by its latency fault.
  * Checks exit codes 0 / 5 / 6 / 2 and the report, Markdown and JUnit files.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SpawnedOtaServer, spawnOtaServer } from '../../src/server/child.ts';
+import { ensureBuilt, runCli } from '../helpers/cli.ts';
 import { findAll, parseXml } from '../unit/compare/xml.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const POLICY = 'reports/baselines/ci-gate/policy.yaml';
 const tmp = mkdtempSync(join(tmpdir(), 'ota-fleet-compare-'));
 const SCENARIO = join(tmp, 'e2e-gate.yaml');
@@ -31,39 +28,12 @@ abortOnFail: { grace: 1s }
 `,
 );
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], server?: SpawnedOtaServer): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (server)
-    Object.assign(env, {
-      OTA_URL: server.url,
-      OTA_PRODUCT: server.demo!.productId,
-      OTA_KEY: server.demo!.accessKey,
-    });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`ota-fleet ${args.join(' ')} did not end in 60 s\n${stderr}`));
-    }, 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** Runs the built CLI, pointing the scenario's ${OTA_*} at `server`. */
+function cli(args: string[], server?: SpawnedOtaServer) {
+  const env: Record<string, string> = server
+    ? { OTA_URL: server.url, OTA_PRODUCT: server.demo!.productId, OTA_KEY: server.demo!.accessKey }
+    : {};
+  return runCli(args, { env });
 }
 
 /** The one report folder a run wrote under `out`. */
@@ -81,6 +51,7 @@ let second: string;
 let slowed: string;
 
 beforeAll(async () => {
+  ensureBuilt();
   [healthy, slow] = await Promise.all([
     spawnOtaServer({ seedDemo: true }),
     spawnOtaServer({ seedDemo: true, faults: { '*': { latencyMs: 40 } } }),
