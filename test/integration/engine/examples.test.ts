@@ -56,6 +56,8 @@ beforeAll(async () => {
     count: MAX_DEVICES,
     returnDevices: false,
   });
+  // external-target.yaml names its devices like the demo product of `ota-fleet serve`
+  await admin.createDevices('examples', { namePattern: 'dev-{index:03}', count: 100, returnDevices: false });
   await admin.close();
   env = { ...process.env, OTA_PRODUCT_ID: product.id, OTA_ACCESS_KEY: product.accessKey } as Record<
     string,
