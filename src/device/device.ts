@@ -42,6 +42,8 @@ interface DeviceState {
   saved?: SavedDownload;
   /** Per task (by tid): its fault plan and when the device first saw it. Created on the first task. */
   tasks?: Map<string, { plan: FaultPlan; seenAt: number }>;
+  /** The device has seen at least one task (counted once in devices_with_task). */
+  sawTask?: boolean;
   /** Check paths by module, rebuilt only when the version changes. */
   checkPaths: { version: string; path: string }[];
   startVersion: Record<string, string>;
@@ -178,7 +180,11 @@ async function runTask(state: DeviceState, task: Task): Promise<TaskResult> {
   if (!entry) {
     entry = { plan: drawFaultPlan(profile.faults, ctx.rng), seenAt: ctx.clock.now() };
     state.tasks.set(task.tid, entry);
-    ctx.recorder.count('devices_with_task');
+    // once per device, however many tasks or retried attempts it sees
+    if (!state.sawTask) {
+      state.sawTask = true;
+      ctx.recorder.count('devices_with_task');
+    }
   }
   const plan = entry.plan;
   const saved = savedFor(state.saved, task.tid, task.size, task.md5);
