@@ -53,7 +53,7 @@ export function getOutcome(): ExitCodeValue {
 export const EXIT_CODE_HELP = [
   '0    success',
   '1    internal error (a bug)',
-  '2    bad command line',
+  '2    bad command line, or compare refusing runs of different scenarios or schema versions',
   '3    invalid or unreadable scenario, or a scenario that cannot fit the open-files limit',
   '4    target unreachable, or the embedded server failed',
   '5    a threshold failed',

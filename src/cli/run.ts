@@ -2,7 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { listenForControl, runProcesses } from '../engine/processes.ts';
+import { listenForControl } from '../engine/children.ts';
+import { runProcesses } from '../engine/processes.ts';
 import { runScenario } from '../engine/run.ts';
 import { OtaFleetError } from '../error-codes.ts';
 import { renderText } from '../report/render-text.ts';

@@ -4,6 +4,7 @@
  */
 import type { ComparisonItem, ComparisonSummary, ThresholdResult } from '../metrics/run-summary.ts';
 import { formatObserved, formatPercent, formatThresholdObserved } from '../report/format.ts';
+import { mdCell, mdCode, STATUS_ICON } from '../report/render-markdown.ts';
 import { textTable } from '../report/text-table.ts';
 
 /** What a rendering names besides the comparison itself. */
@@ -68,19 +69,6 @@ export function renderComparisonText(c: ComparisonSummary, ctx: ComparisonContex
   return out.join('\n');
 }
 
-/** Escapes text for a Markdown table cell. */
-function cell(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, ' ');
-}
-
-const code = (text: string) => `\`${text.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
-const ICON = { ok: '✅', improved: '✨', regressed: '📉', missing: '❓' } as const;
-
 function thresholdsSection(thresholds: readonly ThresholdResult[]): string[] {
   if (thresholds.length === 0) return [];
   const failed = thresholds.filter((t) => !t.ok).length;
@@ -91,7 +79,7 @@ function thresholdsSection(thresholds: readonly ThresholdResult[]): string[] {
     '|:---|:---|:---|---:|',
     ...thresholds.map(
       (t) =>
-        `| ${t.ok ? '✅' : '❌'} | ${code(t.metric)} | ${code(t.expression)} | ${cell(formatThresholdObserved(t))} |`,
+        `| ${t.ok ? '✅' : '❌'} | ${mdCode(t.metric)} | ${mdCode(t.expression)} | ${mdCell(formatThresholdObserved(t))} |`,
     ),
     '',
   ];
@@ -100,18 +88,18 @@ function thresholdsSection(thresholds: readonly ThresholdResult[]): string[] {
 /** GitHub-flavoured Markdown for a job summary (ends with a newline). */
 export function renderComparisonMarkdown(c: ComparisonSummary, ctx: ComparisonContext): string {
   const lines = [
-    `## ${c.ok ? '✅' : '📉'} ${cell(ctx.scenario)}: ${cell(comparisonHeadline(c))}`,
+    `## ${c.ok ? '✅' : '📉'} ${mdCell(ctx.scenario)}: ${mdCell(comparisonHeadline(c))}`,
     '',
-    `Baseline ${code(c.baseline)}${c.baselineRun?.id ? ` (run ${code(c.baselineRun.id)}, ${cell(c.baselineRun.startedAt)})` : ''} · this run ${code(ctx.current)}`,
+    `Baseline ${mdCode(c.baseline)}${c.baselineRun?.id ? ` (run ${mdCode(c.baselineRun.id)}, ${mdCell(c.baselineRun.startedAt)})` : ''} · this run ${mdCode(ctx.current)}`,
     '',
   ];
-  for (const w of c.warnings ?? []) lines.push('> [!WARNING]', `> ${cell(w)}`, '');
+  for (const w of c.warnings ?? []) lines.push('> [!WARNING]', `> ${mdCell(w)}`, '');
   lines.push(
     '| | Check | Baseline | This run | Change | Note |',
     '|:---|:---|---:|---:|---:|:---|',
     ...c.items.map(
       (i) =>
-        `| ${ICON[statusOf(i)]} | ${code(i.metric)} | ${formatObserved(i.baseline, i.unit)} | ${formatObserved(i.current, i.unit)} | ${formatChange(i.change)} | ${cell(i.message ?? '')} |`,
+        `| ${STATUS_ICON[statusOf(i)]} | ${mdCode(i.metric)} | ${formatObserved(i.baseline, i.unit)} | ${formatObserved(i.current, i.unit)} | ${formatChange(i.change)} | ${mdCell(i.message ?? '')} |`,
     ),
     '',
     ...thresholdsSection(ctx.thresholds ?? []),

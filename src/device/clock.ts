@@ -14,6 +14,8 @@ export interface Clock {
   /** Resolves when `at` (a `now()` value) is reached, or at once when stopped. */
   sleepUntil(at: number): Promise<void>;
   readonly stopped: boolean;
+  /** Resolves when `stop()` is called. */
+  readonly whenStopped: Promise<void>;
   /** Ends every pending sleep; later sleeps resolve at once. */
   stop(): void;
 }
@@ -72,6 +74,10 @@ class SleeperHeap {
 export function createClock(): Clock {
   const heap = new SleeperHeap();
   let stopped = false;
+  let markStopped: () => void = () => {};
+  const whenStopped = new Promise<void>((resolve) => {
+    markStopped = resolve;
+  });
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
 
@@ -105,8 +111,10 @@ export function createClock(): Clock {
     get stopped() {
       return stopped;
     },
+    whenStopped,
     stop() {
       stopped = true;
+      markStopped();
       if (timer) clearTimeout(timer);
       timer = undefined;
       for (const s of heap.drain()) s.resolve();

@@ -1,4 +1,5 @@
-/** A small seeded PRNG (mulberry32): every draw of a run is reproducible from the scenario seed. */
+/** Per-device random streams: every draw of a run is reproducible from the scenario seed. */
+import { mulberry32 } from '../rng.ts';
 
 /** A source of uniform numbers in [0, 1). */
 export interface Rng {
@@ -7,16 +8,7 @@ export interface Rng {
 
 /** Creates a generator from a 32-bit seed. */
 export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return {
-    next() {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
+  return { next: mulberry32(seed) };
 }
 
 /** Mixes a run seed and a device index into a per-device seed (so devices do not share a stream). */

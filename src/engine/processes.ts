@@ -4,31 +4,27 @@
  * With `target: embedded` the parent starts ONE reference server (prepareTarget), seeds the whole
  * fleet, plays the rollout script and tells the children when it has settled; the children reach the
  * server as a URL target, so the rollout is one rollout of one fleet. docs/report.md explains it.
- * Also the child side of the stdin control protocol (`ota-fleet run --control-stdin`).
+ * The children themselves (spawn, supervise, read back, control protocol) are in children.ts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { parseDocument } from 'yaml';
-import { ERROR_CODES, type ErrorCode, OtaFleetError } from '../error-codes.ts';
+import { OtaFleetError } from '../error-codes.ts';
 import { shardRange } from '../load/fleet.ts';
 import { type MergeOptions, mergeSummaries } from '../report/merge.ts';
 import type { RunSummary } from '../report/summary.ts';
-import { loadSummary, reportDirName, writeReport } from '../report/write.ts';
+import { reportDirName, writeReport } from '../report/write.ts';
 import { formatProblem, loadScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/units.ts';
+import { type Child, childError, childSummary, FROM_SOURCE, spawnChild, supervise } from './children.ts';
 import { FD_RESERVE, openFilesLimit, socketsNeeded } from './fd-limit.ts';
 import type { RolloutPlayer } from './rollout.ts';
+import { type PreparedTarget, prepareTarget } from './target.ts';
 
 type RolloutFacts = Awaited<ReturnType<RolloutPlayer['finish']>>;
-
-import { type PreparedTarget, prepareTarget } from './target.ts';
 
 /** Options of `runProcesses`; `duration`, `devices`, `workers` and `wasm` mean what `ota-fleet run`'s flags mean. */
 export interface ProcessesOptions {
@@ -66,93 +62,6 @@ export interface ProcessesResult {
   dir: string;
 }
 
-/** Lines a parent writes to the stdin of a child started with `--control-stdin`. */
-export type ControlLine = `stop ${string}` | 'interrupt';
-
-/**
- * Child side of the control protocol (called by `ota-fleet run --control-stdin`): `stop <reason>` ends
- * the run normally, `interrupt` or the end of stdin (the parent is gone) as interrupted; only the first
- * counts. Returns a function that stops listening.
- */
-export function listenForControl(
-  input: Readable,
-  on: { stop(reason: string): void; interrupt(): void },
-): () => void {
-  let buffered = '';
-  let done = false;
-  const once = (f: () => void) => {
-    if (done) return;
-    done = true;
-    f();
-  };
-  const onData = (chunk: Buffer | string) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines.map((l) => l.trim())) {
-      if (line === 'interrupt') once(on.interrupt);
-      else if (line.startsWith('stop')) once(() => on.stop(line.slice(4).trim() || 'stopped'));
-    }
-  };
-  const onEnd = () => once(on.interrupt);
-  input.on('data', onData);
-  input.once('end', onEnd);
-  input.once('error', onEnd);
-  return () => {
-    done = true;
-    input.off('data', onData);
-    input.off('end', onEnd);
-    input.off('error', onEnd);
-    input.destroy();
-  };
-}
-
-interface Child {
-  label: string;
-  out: string;
-  proc: ChildProcess;
-  exit?: { code: number | null; signal: NodeJS.Signals | null };
-  stderr: string;
-  send(line: ControlLine): void;
-}
-
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-/** Exit codes of a child that wrote its report: ok, threshold failed, regression, interrupted. */
-const CLEAN_EXITS = new Set<number | null>([0, 5, 6, 130]);
-const TAIL = 8192;
-
-/** `node [--import tsx] <cli>` for the running ota-fleet: src/cli.ts under tsx, else dist/cli.js. */
-function cliArgv(): string[] {
-  if (!FROM_SOURCE) return [fileURLToPath(new URL('../cli.js', import.meta.url))];
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return ['--import', tsx, fileURLToPath(new URL('../cli.ts', import.meta.url))];
-}
-
-function spawnChild(label: string, out: string, args: string[], log: Logger): Child {
-  const proc = spawn(process.execPath, [...cliArgv(), ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    // its own process group: a terminal's Ctrl-C reaches only the parent, which forwards it once
-    detached: process.platform !== 'win32',
-  });
-  const child: Child = { label, out, proc, stderr: '', send: (line) => proc.stdin?.write(`${line}\n`) };
-  proc.stdin?.on('error', () => {}); // a child that already exited: nothing to tell it
-  proc.stdout?.resume();
-  proc.stderr?.on('data', (chunk: Buffer) => {
-    child.stderr = (child.stderr + chunk.toString()).slice(-TAIL);
-  });
-  proc.once('error', (err) => {
-    // could not be spawned: count it as exited so the supervisor does not wait for it
-    child.stderr += `\n${err.message}`;
-    child.exit ??= { code: null, signal: null };
-  });
-  proc.once('exit', (code, signal) => {
-    child.exit = { code, signal };
-    log.info({ process: label, pid: proc.pid, code, signal }, 'process exited');
-  });
-  log.info({ process: label, pid: proc.pid }, 'process started');
-  return child;
-}
-
 /** The scenario the children run against the shared server: a URL target with its product, no rollout. */
 async function writeChildScenario(source: string, s: Scenario, target: PreparedTarget, dir: string) {
   const doc = parseDocument(source);
@@ -176,88 +85,6 @@ async function writeChildScenario(source: string, s: Scenario, target: PreparedT
   const file = join(dir, 'scenario.yaml');
   await writeFile(file, doc.toString(), 'utf8');
   return file;
-}
-
-interface SuperviseOptions {
-  rollout: RolloutPlayer | undefined;
-  scenario: Scenario;
-  /** End of the run, epoch ms, and the moment after which a process still running is interrupted. */
-  runEnd: number;
-  deadline: number;
-  signal: AbortSignal | undefined;
-  log: Logger;
-}
-
-/** Waits for every child; forwards Ctrl-C, stops them once the rollout settled, interrupts them all when one fails. */
-async function supervise(children: Child[], o: SuperviseOptions): Promise<void> {
-  const s = o.scenario;
-  // the same linger as runScenario: once settled, give devices time to see the final state
-  const lingerMs = Math.min(5000, Math.max(...s.profiles.map((p) => p.pollInterval)) + 500);
-  let settledAt: number | undefined;
-  let told: ControlLine | undefined;
-  let killAt = Number.POSITIVE_INFINITY;
-  const tell = (line: ControlLine, why: string) => {
-    told = line;
-    o.log.info({ line, why }, 'telling every process');
-    for (const c of children) if (c.exit === undefined) c.send(line);
-  };
-  while (children.some((c) => c.exit === undefined)) {
-    await new Promise((r) => setTimeout(r, 250));
-    const now = Date.now();
-    // a process that fails while the run is on leaves a hole in the fleet: stop the rest too (a
-    // process ending with a partial report after the run, or after `stop`, is no such failure)
-    const failed =
-      told === undefined && now < o.runEnd
-        ? children.find((c) => c.exit !== undefined && !CLEAN_EXITS.has(c.exit.code))
-        : undefined;
-    if (told !== 'interrupt') {
-      const why = o.signal?.aborted
-        ? 'interrupted'
-        : failed
-          ? `${failed.label} exited with ${failed.exit?.code ?? failed.exit?.signal}`
-          : now > o.deadline
-            ? 'overran its duration'
-            : undefined;
-      if (why !== undefined) {
-        tell('interrupt', why);
-        killAt = now + 15_000;
-      }
-    } else if (now > killAt) {
-      for (const c of children) if (c.exit === undefined) killGroup(c);
-    }
-    if (told === undefined && s.stop.whenSettled && o.rollout) {
-      if (settledAt === undefined && (await o.rollout.settled())) settledAt = now;
-      if (settledAt !== undefined && now - settledAt >= lingerMs) tell('stop settled', 'rollout settled');
-    }
-  }
-}
-
-function killGroup(c: Child): void {
-  try {
-    if (c.proc.pid !== undefined && process.platform !== 'win32') process.kill(-c.proc.pid, 'SIGKILL');
-    else c.proc.kill('SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/** The summary a child wrote into its own folder, or a note saying why there is none. */
-async function childSummary(c: Child): Promise<RunSummary | string> {
-  const dirs = await readdir(c.out, { withFileTypes: true }).catch(() => []);
-  const report = dirs.find((d) => d.isDirectory());
-  if (report !== undefined) {
-    const summary = await loadSummary(join(c.out, report.name)).catch(() => undefined);
-    if (summary !== undefined) return summary;
-  }
-  const last = c.stderr.trim().split('\n').slice(-3).join(' | ');
-  return `${c.label} wrote no report (exit ${c.exit?.code ?? c.exit?.signal}): ${last || 'no output'}`;
-}
-
-/** The error a child printed (`ota-fleet: ERR_X: message`), re-thrown with its code. */
-function childError(c: Child): OtaFleetError {
-  const m = /ota-fleet: (ERR_[A-Z_]+): ([^\n]*)/.exec(c.stderr);
-  const code = m && m[1]! in ERROR_CODES ? (m[1] as ErrorCode) : 'ERR_INTERNAL';
-  return new OtaFleetError(code, `${c.label}: ${m?.[2] ?? (c.stderr.trim().split('\n').at(-1) || 'failed')}`);
 }
 
 function childArgs(o: ProcessesOptions, file: string, i: number, n: number, out: string, startAt: number) {

@@ -5,7 +5,6 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import { OtaFleetError } from '../error-codes.ts';
 import { shardRange } from '../load/fleet.ts';
 import type { LiveStats, MetricsSoFar } from '../metrics/aggregator.ts';
 import { createAggregator } from '../metrics/aggregator.ts';
@@ -176,6 +175,3 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   });
   return { summary };
 }
-
-/** Re-exported so callers can catch setup errors by code. */
-export { OtaFleetError };

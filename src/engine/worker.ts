@@ -6,7 +6,7 @@
 import type { CallContext } from '../device/calls.ts';
 import { createClock } from '../device/clock.ts';
 import { runDevice } from '../device/device.ts';
-import { createRng, deviceSeed } from '../device/random.ts';
+import { createRng, deviceSeed, pickWeighted } from '../device/random.ts';
 import { createArrivalPacer } from '../load/arrival-rate.ts';
 import { fleetBootOffset, workerDevices } from '../load/fleet.ts';
 import { createNullRecorder, createRecorder, initMetrics, type Recorder } from '../metrics/recorder.ts';
@@ -14,22 +14,11 @@ import { ModuleType, type ModuleTypeValue } from '../ota/codes.ts';
 import { assignFleetVersions } from '../ota/fleet-versions.ts';
 import { devicePath } from '../ota/routes.ts';
 import { deviceName } from '../scenario/names.ts';
-import type { Profile } from '../scenario/schema.ts';
 import { createDispatcherSet } from '../transport/dispatchers.ts';
 import type { MainMessage, WorkerDone, WorkerInit, WorkerMessage } from './protocol.ts';
 import { createTokenSource } from './tokens.ts';
 
 const TICK_MS = 10;
-
-function pickProfile(profiles: readonly Profile[], u: number): Profile {
-  const total = profiles.reduce((s, p) => s + p.weight, 0);
-  let x = u * total;
-  for (const p of profiles) {
-    x -= p.weight;
-    if (x < 0) return p;
-  }
-  return profiles[profiles.length - 1]!;
-}
 
 /** Runs one worker's devices until stopped; resolves with the final snapshot. */
 export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
@@ -47,6 +36,7 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
     connectTimeoutMs: 10_000,
   });
   const tokens = createTokenSource(s, init.target);
+  const profiles = s.profiles.map((p) => ({ value: p, weight: p.weight }));
   const modules: ModuleTypeValue[] = s.fleet.modules.map((m) =>
     m === 'fota' ? ModuleType.FOTA : ModuleType.SOTA,
   );
@@ -69,7 +59,7 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
   const launch = (index: number, bootAt: number, mode: 'loop' | 'visit'): Promise<void> => {
     const name = deviceName(s.fleet.namePattern, index);
     const rng = createRng(deviceSeed(s.seed, index));
-    const profile = pickProfile(s.profiles, rng.next());
+    const profile = pickWeighted(profiles, rng.next());
     const headers = tokens.headersFor(name);
     const ctx: CallContext = {
       dispatcher: dispatchers.forDevice(index),
@@ -162,13 +152,8 @@ async function waitStopped(
   graceMs: () => number,
 ): Promise<void> {
   const all = Promise.allSettled(running);
-  while (!clock.stopped) {
-    const done = await Promise.race([
-      all.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 100)),
-    ]);
-    if (done) return;
-  }
+  const ended = await Promise.race([all.then(() => true), clock.whenStopped.then(() => false)]);
+  if (ended) return;
   await Promise.race([all, new Promise((r) => setTimeout(r, graceMs()))]);
 }
 

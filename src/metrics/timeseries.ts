@@ -122,7 +122,8 @@ export class TimeSeries {
   }
 }
 
-function emptyPoint(t: number, active: number): TimePoint {
+/** A point of second `t` with nothing in it yet (`active` devices carried over). */
+export function emptyPoint(t: number, active = 0): TimePoint {
   return {
     t,
     requests: 0,

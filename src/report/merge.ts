@@ -8,7 +8,7 @@
 import { OtaFleetError } from '../error-codes.ts';
 import { buildSummary } from '../metrics/finish.ts';
 import { mergeEncodedHistograms } from '../metrics/snapshot.ts';
-import { type CallPoint, callPoint, type TimePoint, TimeSeries } from '../metrics/timeseries.ts';
+import { type CallPoint, callPoint, emptyPoint, type TimePoint, TimeSeries } from '../metrics/timeseries.ts';
 import type { OtaCall } from '../ota/routes.ts';
 import type { RolloutBatch, RunMeta, RunSummary, ScenarioInfo, TargetInfo } from './summary.ts';
 
@@ -136,21 +136,6 @@ export function mixQuantile(parts: readonly CallPoint[], q: number): number {
     else lo = mid + 1;
   }
   return lo;
-}
-
-function emptyPoint(t: number): TimePoint {
-  return {
-    t,
-    requests: 0,
-    errors: 0,
-    bytes: 0,
-    upgraded: 0,
-    failed: 0,
-    cancelled: 0,
-    active: 0,
-    errorsByCode: {},
-    calls: {},
-  };
 }
 
 /**

@@ -20,7 +20,8 @@ import { summaryVerdict } from './summary.ts';
 const MAX_ERROR_ROWS = 20;
 
 const ICON = { passed: '✅', failed: '❌', regressed: '📉', completed: 'ℹ️' } as const;
-const STATUS_ICON = { ok: '✅', improved: '✨', regressed: '📉', missing: '❓' } as const;
+/** Icon of a comparison item's status (also used by compare's Markdown). */
+export const STATUS_ICON = { ok: '✅', improved: '✨', regressed: '📉', missing: '❓' } as const;
 
 /** Escapes text for a Markdown table cell (pipes, HTML, line breaks). */
 export function mdCell(text: string): string {

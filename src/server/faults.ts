@@ -4,6 +4,7 @@
  * override the `*` keys. Draws come from a seeded generator so a fixed request count is reproducible.
  */
 import { OTA_CALLS, type OtaCall } from '../ota/routes.ts';
+import { mulberry32 } from '../rng.ts';
 
 /** Faults of one call. Rates are probabilities 0..1 drawn per request. */
 export interface CallFaults {
@@ -130,18 +131,6 @@ export type FaultCounts = Record<
   number
 >;
 
-/** A small seeded generator (mulberry32); returns floats in [0, 1). */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Draws fault plans per request; `plan()` is cheap (undefined) for a call without faults. */
 export interface FaultInjector {
   plan(call: OtaCall): FaultPlan | undefined;
@@ -193,7 +182,7 @@ export function createFaultInjector(initial: FaultConfig, seed: number): FaultIn
     merged = new Map(OTA_CALLS.map((c) => [c, merge(config, c)]));
   };
   rebuild();
-  const random = createRandom(seed);
+  const random = mulberry32(seed);
   const counts: FaultCounts = { delayed: 0, reset: 0, stall: 0, http: 0, errno: 0, truncate: 0, corrupt: 0 };
   return {
     counts,

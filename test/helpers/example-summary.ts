@@ -6,6 +6,7 @@
 import { createAggregator } from '../../src/metrics/aggregator.ts';
 import { createRecorder, type Recorder } from '../../src/metrics/recorder.ts';
 import type { RunMeta, RunSummary } from '../../src/metrics/run-summary.ts';
+import { mulberry32 } from '../../src/rng.ts';
 
 /** Knobs of the example: which optional sections it has. */
 export interface ExampleOptions {
@@ -26,18 +27,6 @@ target: embedded
 fleet:
   count: 200
 `;
-
-/** Seeded PRNG (mulberry32) so the example is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SECONDS = 30;
 const UPGRADED = 183;
@@ -132,7 +121,7 @@ export function createExampleSummary(options: ExampleOptions = {}): RunSummary {
   const startedAtMs = options.startedAtMs ?? Date.UTC(2026, 0, 2, 3, 4, 5);
   const agg = createAggregator({ startedAtMs });
   const recorders = [0, 1].map((w) => createRecorder({ wasm: false, startMs: startedAtMs + w * 300 }));
-  const rnd = prng(42);
+  const rnd = mulberry32(42);
   for (let s = 0; s < SECONDS; s++) {
     recorders.forEach((r, w) => {
       traffic(r, rnd, s, w);

@@ -1,7 +1,7 @@
 /** The stdin control protocol between a --processes parent and its `ota-fleet run --control-stdin` children. */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { listenForControl } from '../../../src/engine/processes.ts';
+import { listenForControl } from '../../../src/engine/children.ts';
 
 function listen() {
   const input = new PassThrough();

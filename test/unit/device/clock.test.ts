@@ -16,7 +16,7 @@ describe('device clock', () => {
     const t0 = clock.now();
     const pending = Array.from({ length: 1000 }, (_, i) => clock.sleep(60_000 + i));
     setTimeout(() => clock.stop(), 20);
-    await Promise.all(pending);
+    await Promise.all([...pending, clock.whenStopped]);
     await clock.sleep(60_000);
     expect(clock.stopped).toBe(true);
     expect(clock.now() - t0).toBeLessThan(5000);

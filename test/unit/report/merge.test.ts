@@ -6,27 +6,16 @@ import { decodeHistogram } from '../../../src/metrics/snapshot.ts';
 import type { CallPoint } from '../../../src/metrics/timeseries.ts';
 import { mergeSummaries, mixQuantile } from '../../../src/report/merge.ts';
 import { parseSummary, type RunSummary } from '../../../src/report/summary.ts';
+import { mulberry32 } from '../../../src/rng.ts';
 import { createExampleSummary } from '../../helpers/example-summary.ts';
 
 const T0 = Date.UTC(2026, 0, 2, 3, 4, 5);
 const SECONDS = 6;
 const DEVICES = 40;
 
-/** Seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** What device `d` records in second `s`: fixed values, so any split of devices records the same set. */
 function deviceTraffic(r: Recorder, d: number, s: number): void {
-  const rnd = prng(d * 1000 + s);
+  const rnd = mulberry32(d * 1000 + s);
   // the two halves of the fleet have different latency: a wrong merge would show in the percentiles
   const slow = d > DEVICES / 2 ? 20 : 1;
   for (let i = 0; i < 5; i++) {

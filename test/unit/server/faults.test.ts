@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../src/rng.ts';
 import {
   applyFaultFlag,
   corruptBytes,
   createFaultInjector,
-  createRandom,
   parseFaultConfig,
 } from '../../../src/server/faults.ts';
 
@@ -83,9 +83,9 @@ describe('createFaultInjector', () => {
 describe('corruptBytes', () => {
   it('flips exactly n distinct bytes of a copy', () => {
     const src = Buffer.alloc(100, 0x11);
-    const out = corruptBytes(src, 5, createRandom(1));
+    const out = corruptBytes(src, 5, mulberry32(1));
     expect(src.every((b) => b === 0x11)).toBe(true);
     expect(out.filter((b) => b === 0xee).length).toBe(5);
-    expect(corruptBytes(Buffer.alloc(2), 5, createRandom(1)).filter((b) => b === 0xff).length).toBe(2);
+    expect(corruptBytes(Buffer.alloc(2), 5, mulberry32(1)).filter((b) => b === 0xff).length).toBe(2);
   });
 });
