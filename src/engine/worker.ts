@@ -163,6 +163,12 @@ function gatedRecorder(r: Recorder, on: () => boolean): Recorder {
     recordCall: (call, micros, code, tags) => {
       if (on()) r.recordCall(call, micros, code, tags);
     },
+    recordCut: (call, us) => {
+      if (on()) r.recordCut(call, us);
+    },
+    sampleError: (sample) => {
+      if (on()) r.sampleError(sample);
+    },
     recordDuration: (m, us) => {
       if (on()) r.recordDuration(m, us);
     },

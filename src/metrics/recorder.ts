@@ -37,12 +37,38 @@ export interface Recorder {
   recordDuration(metric: HistogramName, micros: number): void;
   /** Adds `n` (default 1) to a counter; tags (rare paths only) make it a separate series. */
   count(name: CounterName, n?: number, tags?: Tags): void;
+  /**
+   * Records a request that the run's stop cut while in flight: `ageMicros` (from its intended send time
+   * to the stop) is a lower bound of its latency, kept apart from completed requests.
+   */
+  recordCut(call: OtaCall, ageMicros: number): void;
+  /** Offers one failed request as a sample for its error code (the recorder keeps the first few per code). */
+  sampleError(sample: ErrorSample): void;
   /** Sets a gauge to its current value in this worker. */
   gauge(name: GaugeName, value: number): void;
   /** Returns what happened since the previous snapshot (ending at `nowMs`, epoch ms) and resets it. */
   snapshot(nowMs: number): MetricsSnapshot;
   /** Frees the histograms (WASM memory); the recorder must not be used afterwards. */
   close(): void;
+}
+
+/**
+ * One failed request, as a user would want to see it without a rerun. Never carries the Authorization
+ * value; `body` is an excerpt (at most a few hundred characters).
+ */
+export interface ErrorSample {
+  code: string;
+  call: OtaCall;
+  method: string;
+  path: string;
+  status?: number;
+  /** errno of the reply envelope, or the download's Ota-Errno header. */
+  errno?: number;
+  body?: string;
+  /** The underlying code or reason (e.g. undici's UND_ERR_HEADERS_TIMEOUT). */
+  detail?: string;
+  /** When it happened, epoch ms. */
+  atMs: number;
 }
 
 /** Options of `createRecorder`: the backend (default: WASM when `initMetrics` set it up) and start time. */
@@ -110,6 +136,13 @@ class IntervalRecorder implements Recorder {
     }
     this.tagged.set(k, (this.tagged.get(k) ?? 0) + 1);
   }
+
+  recordCut(call: OtaCall, ageMicros: number): void {
+    // seam: the metrics owner keeps cut requests apart; until then they count as an error code
+    this.recordCall(call, ageMicros, 'ERR_CUT_BY_STOP');
+  }
+
+  sampleError(_sample: ErrorSample): void {}
 
   recordDuration(metric: HistogramName, micros: number): void {
     const i = HISTOGRAM_INDEX.get(metric);
@@ -195,6 +228,10 @@ export function createNullRecorder(options: { startMs?: number } = {}): Recorder
       requests.set(call, (requests.get(call) ?? 0) + 1);
     },
     recordDuration() {},
+    recordCut(call) {
+      requests.set(call, (requests.get(call) ?? 0) + 1);
+    },
+    sampleError() {},
     count() {},
     gauge() {},
     snapshot(nowMs: number) {
