@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { buildAuthorization, productRes } from '../src/ota/token.ts';
-import { createAdminClient } from '../src/server/admin-client.ts';
+import { createAdminClient } from '../src/server/api/admin-client.ts';
 import { spawnOtaServer } from '../src/server/child.ts';
 
 const quick = process.argv.includes('--quick');

@@ -5,8 +5,8 @@
 import type { Logger } from 'pino';
 import type { RolloutBatch } from '../metrics/run-summary.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import type { AdminClient } from '../server/admin-client.ts';
-import type { BatchInfo } from '../server/api-types.ts';
+import type { AdminClient } from '../server/api/admin-client.ts';
+import type { BatchInfo } from '../server/api/types.ts';
 
 type Rollout = NonNullable<Scenario['rollout']>;
 

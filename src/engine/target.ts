@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import type { Logger } from 'pino';
 import { OtaFleetError } from '../error-codes.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { createAdminClient } from '../server/admin-client.ts';
+import { createAdminClient } from '../server/api/admin-client.ts';
 import { spawnOtaServer } from '../server/child.ts';
 import type { TargetInfo } from './protocol.ts';
 import { createRolloutPlayer, type RolloutPlayer } from './rollout.ts';

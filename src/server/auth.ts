@@ -5,7 +5,7 @@
  */
 import { Errno } from '../ota/codes.ts';
 import { parseAuthorization, verifyToken } from '../ota/token.ts';
-import type { DeviceState, OtaState } from './state.ts';
+import type { DeviceState, OtaState } from './store/state.ts';
 
 /** Outcome of authenticating one request: errno 0 and the device, or the errno to answer. */
 export interface AuthOutcome {

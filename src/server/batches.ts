@@ -4,11 +4,11 @@
  * and by device. Called by the management API and the scheduler.
  */
 import { TaskStatus } from '../ota/codes.ts';
-import type { CreateBatchInput } from './api-types.ts';
+import type { CreateBatchInput } from './api/types.ts';
+import { badRequest, conflict } from './api/views.ts';
 import type { ServerContext } from './context.ts';
-import type { BatchRecord, PackageRecord, TaskRecord } from './records.ts';
-import { type DeviceState, moduleVersion } from './state.ts';
-import { badRequest, conflict } from './views.ts';
+import type { BatchRecord, PackageRecord, TaskRecord } from './store/records.ts';
+import { type DeviceState, moduleVersion } from './store/state.ts';
 
 const DEFAULT_TIMEOUT_SEC = 600;
 

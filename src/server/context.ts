@@ -2,10 +2,10 @@
 import type { Logger } from 'pino';
 import type { Authenticator } from './auth.ts';
 import type { ResolvedServerOptions } from './config.ts';
-import type { ContentCache } from './content.ts';
 import type { FaultInjector } from './faults.ts';
-import type { OtaState } from './state.ts';
 import type { ServerStats } from './stats.ts';
+import type { ContentCache } from './store/content.ts';
+import type { OtaState } from './store/state.ts';
 
 /** Handler context of one running server. */
 export interface ServerContext {

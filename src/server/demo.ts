@@ -1,7 +1,7 @@
 /** The demo data of `--seed-demo`: product `demo`, 100 devices at V1.0, a verified 256 KiB package. */
-import { createProduct, newKey } from './api-fleet.ts';
-import { md5Hex, syntheticPackageBytes } from './content.ts';
+import { createProduct, newKey } from './api/fleet.ts';
 import type { ServerContext } from './context.ts';
+import { md5Hex, syntheticPackageBytes } from './store/content.ts';
 
 /** What the demo seed created (or found from an earlier run). */
 export interface DemoInfo {

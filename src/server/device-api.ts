@@ -12,8 +12,8 @@ import type { ServerContext } from './context.ts';
 import { serveDownload } from './download.ts';
 import type { FaultPlan } from './faults.ts';
 import { readBody, sendDownloadError, sendEnvelope } from './reply.ts';
-import type { DeviceState } from './state.ts';
 import { countReply } from './stats.ts';
+import type { DeviceState } from './store/state.ts';
 import { applyStep, parseTid } from './task-machine.ts';
 
 type Json = Record<string, unknown>;

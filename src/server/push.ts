@@ -5,8 +5,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
+import { moduleName } from './api/views.ts';
 import type { ServerContext } from './context.ts';
-import { moduleName } from './views.ts';
 
 /** The push signature: base64 HMAC-SHA256 of `${batchId}:${startTime}` under the product access key. */
 export function pushSignature(accessKey: string, batchId: number, startTime: number): string {

@@ -10,20 +10,20 @@ import { OtaFleetError } from '../error-codes.ts';
 import { JSON_CONTENT_TYPE } from '../ota/codes.ts';
 import { encodeEnvelope } from '../ota/envelope.ts';
 import { matchOtaRoute } from '../ota/routes.ts';
+import { handleManagement } from './api/management.ts';
 import { createAuthenticator } from './auth.ts';
 import { type OtaServerOptions, type ResolvedServerOptions, resolveServerOptions } from './config.ts';
-import { createContentCache } from './content.ts';
 import type { ServerContext } from './context.ts';
 import { type DemoInfo, seedDemo } from './demo.ts';
 import { handleDeviceCall } from './device-api.ts';
 import { createFaultInjector } from './faults.ts';
-import { handleManagement } from './management-api.ts';
 import { createPusher } from './push.ts';
 import { newRequestId, sendEnvelope } from './reply.ts';
 import { runDue, startScheduler } from './scheduler.ts';
-import { createOtaState, type OtaState } from './state.ts';
 import { createStats } from './stats.ts';
-import { openStore } from './store.ts';
+import { createContentCache } from './store/content.ts';
+import { createOtaState, type OtaState } from './store/state.ts';
+import { openStore } from './store/store.ts';
 
 /** Options of `startOtaServer`, plus an optional parent logger (default: pino to stderr). */
 export interface StartOtaServerOptions extends OtaServerOptions {

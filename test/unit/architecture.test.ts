@@ -40,6 +40,29 @@ function areaOf(file: string): string {
 
 const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'(\.[^']+)'/g;
 
+// The server's public entry points: the only server/ files the engine (the one area besides cli that
+// may use the server) may import. Everything else of server/ is its inside.
+const SERVER_ENTRY_POINTS: readonly string[] = [
+  'server/child.ts',
+  'server/api/admin-client.ts',
+  'server/api/types.ts',
+];
+
+/** Every engine → server/ import that is not one of the server's public entry points. */
+function engineImportsOfServerInternals(all: readonly string[]): string[] {
+  const bad: string[] = [];
+  for (const file of all) {
+    if (areaOf(file) !== 'engine') continue;
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT_RE)) {
+      const target = relative(SRC, resolve(file, '..', m[1]!));
+      if (areaOf(resolve(SRC, target)) === 'server' && !SERVER_ENTRY_POINTS.includes(target)) {
+        bad.push(`${relative(SRC, file)} imports ${m[1]} (not a server entry point)`);
+      }
+    }
+  }
+  return bad;
+}
+
 describe('import layering', () => {
   it('every src/ import follows the table in STYLE.md', () => {
     const bad: string[] = [];
@@ -62,5 +85,15 @@ describe('import layering', () => {
     }
     expect(checked).toBeGreaterThan(150);
     expect(bad).toEqual([]);
+  });
+
+  it('the engine uses only the server entry points: child spawner, admin client, API types', () => {
+    const all = files(SRC);
+    for (const entry of SERVER_ENTRY_POINTS) expect(all).toContain(join(SRC, entry));
+    const usesServer = all.filter(
+      (f) => areaOf(f) === 'engine' && /from\s+'\.\.\/server\//.test(readFileSync(f, 'utf8')),
+    );
+    expect(usesServer.length).toBeGreaterThan(0);
+    expect(engineImportsOfServerInternals(all)).toEqual([]);
   });
 });

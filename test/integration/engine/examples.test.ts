@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../../src/engine/run.ts';
 import { loadScenario } from '../../../src/scenario/load.ts';
 import type { Scenario } from '../../../src/scenario/schema.ts';
-import { createAdminClient } from '../../../src/server/admin-client.ts';
+import { createAdminClient } from '../../../src/server/api/admin-client.ts';
 import { type SpawnedOtaServer, spawnOtaServer } from '../../../src/server/child.ts';
 import { silentLog } from './helpers.ts';
 

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Errno } from '../../../src/ota/codes.ts';
-import { createAdminClient } from '../../../src/server/admin-client.ts';
+import { createAdminClient } from '../../../src/server/api/admin-client.ts';
 import { deviceClient, PID, productToken, seedFleet, startTestServer, type TestServer } from './helpers.ts';
 
 /** Sends raw bytes on a fresh connection and returns everything the server writes before closing. */

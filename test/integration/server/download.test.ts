@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseContentRange } from '../../../src/ota/range.ts';
-import { syntheticPackageBytes } from '../../../src/server/content.ts';
+import { syntheticPackageBytes } from '../../../src/server/store/content.ts';
 import { readRangeVectors } from '../../helpers/vectors.ts';
 import {
   ACCESS_KEY,

@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { type Envelope, parseEnvelope } from '../../../src/ota/envelope.ts';
 import { devicePath, otaPaths } from '../../../src/ota/routes.ts';
 import { buildAuthorization, deviceRes, productRes, type TokenMethod } from '../../../src/ota/token.ts';
-import { type AdminClient, createAdminClient } from '../../../src/server/admin-client.ts';
+import { type AdminClient, createAdminClient } from '../../../src/server/api/admin-client.ts';
 import type { OtaServerOptions } from '../../../src/server/config.ts';
 import { type OtaServer, startOtaServer } from '../../../src/server/server.ts';
 

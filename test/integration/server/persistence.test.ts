@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TaskStatus } from '../../../src/ota/codes.ts';
-import { createAdminClient } from '../../../src/server/admin-client.ts';
+import { createAdminClient } from '../../../src/server/api/admin-client.ts';
 import { spawnOtaServer } from '../../../src/server/child.ts';
 import {
   ACCESS_KEY,

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import yargs from 'yargs';
 import { runServe, type ServeArgs, serveCommand, serveOptions } from '../../../src/cli/serve.ts';
-import { createAdminClient } from '../../../src/server/admin-client.ts';
+import { createAdminClient } from '../../../src/server/api/admin-client.ts';
 
 function parse(argv: string[]): Promise<ServeArgs> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createContentCache, md5Hex, syntheticPackageBytes } from '../../../src/server/content.ts';
-import type { PackageRecord } from '../../../src/server/records.ts';
+import { createContentCache, md5Hex, syntheticPackageBytes } from '../../../src/server/store/content.ts';
+import type { PackageRecord } from '../../../src/server/store/records.ts';
 
 const pkg = (id: number, size: number, seed: number | null): PackageRecord => ({
   id,

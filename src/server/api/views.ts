@@ -1,5 +1,7 @@
-/** Records → management API JSON (api-types.ts), and the error type management handlers throw. */
-import { TASK_STATUS_NAME, type TaskStatusValue } from '../ota/codes.ts';
+/** Records → management API JSON (types.ts), and the error type management handlers throw. */
+import { TASK_STATUS_NAME, type TaskStatusValue } from '../../ota/codes.ts';
+import type { BatchRecord, DeviceRecord, PackageRecord, TaskRecord } from '../store/records.ts';
+import type { OtaStore } from '../store/store.ts';
 import type {
   ApiErrorCode,
   BatchCounts,
@@ -9,9 +11,7 @@ import type {
   PackageInfo,
   TaskInfo,
   TaskStatusName,
-} from './api-types.ts';
-import type { BatchRecord, DeviceRecord, PackageRecord, TaskRecord } from './records.ts';
-import type { OtaStore } from './store.ts';
+} from './types.ts';
 
 /** A management request that cannot be served: HTTP status, stable code, message. */
 export class ApiError extends Error {

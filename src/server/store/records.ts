@@ -1,5 +1,5 @@
 /** The records the reference server keeps (in SQLite, and hot ones in memory). Times are epoch ms. */
-import type { ModuleTypeValue, PackageTypeValue } from '../ota/codes.ts';
+import type { ModuleTypeValue, PackageTypeValue } from '../../ota/codes.ts';
 
 /** A product: its id and the base64 access key that signs product-level tokens. */
 export interface ProductRecord {

@@ -1,18 +1,18 @@
 /** Management routes of products and devices. */
 import { randomBytes } from 'node:crypto';
-import { assignFleetVersions, formatDeviceName, isValidDeviceName } from '../ota/fleet-versions.ts';
-import { type ApiRoute, created, ok } from './api-route.ts';
+import { assignFleetVersions, formatDeviceName, isValidDeviceName } from '../../ota/fleet-versions.ts';
+import type { ServerContext } from '../context.ts';
+import type { ProductRecord } from '../store/records.ts';
+import type { NewDevice } from '../store/state.ts';
+import { type ApiRoute, created, ok } from './route.ts';
 import {
   bulkDevicesSchema,
   createDeviceSchema,
   createProductSchema,
   parsePage,
   parseWith,
-} from './api-schemas.ts';
-import type { CreatedDevices, DeviceDetail, ProductInfo } from './api-types.ts';
-import type { ServerContext } from './context.ts';
-import type { ProductRecord } from './records.ts';
-import type { NewDevice } from './state.ts';
+} from './schemas.ts';
+import type { CreatedDevices, DeviceDetail, ProductInfo } from './types.ts';
 import { badRequest, conflict, deviceInfo, notFound, taskInfo } from './views.ts';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -1,5 +1,5 @@
 /** The shape of one management API route and of the request its handler sees. */
-import type { ServerContext } from './context.ts';
+import type { ServerContext } from '../context.ts';
 
 /** A parsed management request. `body` is parsed JSON (json routes) or the raw bytes (raw routes). */
 export interface ApiRequest {

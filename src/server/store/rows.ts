@@ -1,5 +1,5 @@
 /** SQLite rows (snake_case columns) → records. */
-import type { ModuleTypeValue, PackageTypeValue } from '../ota/codes.ts';
+import type { ModuleTypeValue, PackageTypeValue } from '../../ota/codes.ts';
 import type {
   BatchRecord,
   BatchStatus,

@@ -5,15 +5,15 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { batchRoutes } from './api-batches.ts';
-import { fleetRoutes } from './api-fleet.ts';
-import { packageRoutes } from './api-packages.ts';
-import { type ApiRequest, type ApiRoute, ok } from './api-route.ts';
-import type { HealthInfo, StatsInfo } from './api-types.ts';
-import { LIMITS } from './config.ts';
-import type { ServerContext } from './context.ts';
-import { parseFaultConfig } from './faults.ts';
-import { readBody, sendApiError, sendApiJson } from './reply.ts';
+import { LIMITS } from '../config.ts';
+import type { ServerContext } from '../context.ts';
+import { parseFaultConfig } from '../faults.ts';
+import { readBody, sendApiError, sendApiJson } from '../reply.ts';
+import { batchRoutes } from './batches.ts';
+import { fleetRoutes } from './fleet.ts';
+import { packageRoutes } from './packages.ts';
+import { type ApiRequest, type ApiRoute, ok } from './route.ts';
+import type { HealthInfo, StatsInfo } from './types.ts';
 import { ApiError, badRequest } from './views.ts';
 
 const systemRoutes: ApiRoute[] = [

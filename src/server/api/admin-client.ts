@@ -4,7 +4,7 @@
  * API's error code, with a message naming the route.
  */
 import { Pool } from 'undici';
-import { OtaFleetError } from '../error-codes.ts';
+import { OtaFleetError } from '../../error-codes.ts';
 import type {
   BatchInfo,
   BulkDevicesInput,
@@ -27,7 +27,7 @@ import type {
   UploadPackageInput,
   VerificationInput,
   VerificationResult,
-} from './api-types.ts';
+} from './types.ts';
 
 /** A management API error: `status` is the HTTP status, `apiCode` the API's error code. */
 export class AdminApiError extends OtaFleetError {

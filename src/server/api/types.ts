@@ -2,9 +2,9 @@
  * JSON shapes of the management API (`/api/...`): what each route accepts and returns. Shared by the
  * server's handlers and the typed admin client. Times are epoch milliseconds.
  */
-import type { FleetVersionWeights } from '../ota/fleet-versions.ts';
-import type { OtaCall } from '../ota/routes.ts';
-import type { FaultConfig, FaultCounts } from './faults.ts';
+import type { FleetVersionWeights } from '../../ota/fleet-versions.ts';
+import type { OtaCall } from '../../ota/routes.ts';
+import type { FaultConfig, FaultCounts } from '../faults.ts';
 
 export type ModuleName = 'fota' | 'sota';
 export type PackageKind = 'full' | 'diff';

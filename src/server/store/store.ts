@@ -4,9 +4,9 @@
  * records in memory and write through; this module only maps rows to records.
  */
 import Database from 'better-sqlite3';
-import type { ModuleTypeValue } from '../ota/codes.ts';
+import type { ModuleTypeValue } from '../../ota/codes.ts';
 import type { BatchRecord, DeviceRecord, PackageRecord, ProductRecord, TaskRecord } from './records.ts';
-import { type Row, toBatch, toDevice, toPackage, toProduct, toTask } from './store-rows.ts';
+import { type Row, toBatch, toDevice, toPackage, toProduct, toTask } from './rows.ts';
 
 export { toTask };
 

@@ -1,12 +1,12 @@
 /** zod schemas of the management API bodies and queries; unknown keys are errors. */
 import { z } from 'zod';
-import { isValidDeviceName } from '../ota/fleet-versions.ts';
+import { isValidDeviceName } from '../../ota/fleet-versions.ts';
 import {
   isValidDescription,
   isValidPackageFileName,
   isValidPackageName,
   isValidVersion,
-} from '../ota/rules.ts';
+} from '../../ota/rules.ts';
 import { badRequest } from './views.ts';
 
 const version = z.string().refine(isValidVersion, 'must be 1-20 characters of [A-Za-z0-9._-]');

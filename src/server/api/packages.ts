@@ -1,14 +1,14 @@
 /** Management routes of packages (JSON create, raw upload, views) and the verification upgrade. */
-import { MAX_PACKAGE_BYTES } from '../ota/codes.ts';
-import { isValidPackageFileName } from '../ota/rules.ts';
-import { productOf } from './api-fleet.ts';
-import { type ApiRoute, created, ok } from './api-route.ts';
-import { createPackageSchema, parseWith, uploadQuerySchema, verificationSchema } from './api-schemas.ts';
-import type { VerificationResult } from './api-types.ts';
-import { startVerification } from './batches.ts';
-import { md5Hex, syntheticPackageBytes } from './content.ts';
-import type { ServerContext } from './context.ts';
-import type { PackageRecord } from './records.ts';
+import { MAX_PACKAGE_BYTES } from '../../ota/codes.ts';
+import { isValidPackageFileName } from '../../ota/rules.ts';
+import { startVerification } from '../batches.ts';
+import type { ServerContext } from '../context.ts';
+import { md5Hex, syntheticPackageBytes } from '../store/content.ts';
+import type { PackageRecord } from '../store/records.ts';
+import { productOf } from './fleet.ts';
+import { type ApiRoute, created, ok } from './route.ts';
+import { createPackageSchema, parseWith, uploadQuerySchema, verificationSchema } from './schemas.ts';
+import type { VerificationResult } from './types.ts';
 import { badRequest, batchInfo, notFound, packageInfo } from './views.ts';
 
 interface PackageFields {

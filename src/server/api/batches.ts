@@ -1,13 +1,13 @@
 /** Management routes of batches, their device tasks, and cancel by batch / by device. */
 
-import { packageOf } from './api-packages.ts';
-import { type ApiRoute, created, ok } from './api-route.ts';
-import { cancelBatchSchema, createBatchSchema, parsePage, parseWith } from './api-schemas.ts';
-import type { TaskList } from './api-types.ts';
-import { cancelBatch, cancelTask, createBatch } from './batches.ts';
-import type { ServerContext } from './context.ts';
-import type { BatchRecord, TaskRecord } from './records.ts';
-import { toTask } from './store.ts';
+import { cancelBatch, cancelTask, createBatch } from '../batches.ts';
+import type { ServerContext } from '../context.ts';
+import type { BatchRecord, TaskRecord } from '../store/records.ts';
+import { toTask } from '../store/store.ts';
+import { packageOf } from './packages.ts';
+import { type ApiRoute, created, ok } from './route.ts';
+import { cancelBatchSchema, createBatchSchema, parsePage, parseWith } from './schemas.ts';
+import type { TaskList } from './types.ts';
 import { badRequest, batchInfo, notFound, taskInfo } from './views.ts';
 
 const STATUS_BY_NAME: Record<string, number> = {

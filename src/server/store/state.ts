@@ -4,7 +4,7 @@
  * runs to completion on the event loop, so memory and database never disagree between requests.
  */
 import type { Logger } from 'pino';
-import { type ModuleTypeValue, TaskStatus } from '../ota/codes.ts';
+import { type ModuleTypeValue, TaskStatus } from '../../ota/codes.ts';
 import type { BatchRecord, DeviceRecord, PackageRecord, ProductRecord, TaskRecord } from './records.ts';
 import type { OtaStore } from './store.ts';
 
