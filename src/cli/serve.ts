@@ -4,7 +4,15 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { OtaFleetError } from '../error-codes.ts';
-import type { DownloadingOn, OtaServerOptions, ServerLogLevel } from '../server/config.ts';
+import {
+  CANCELLED_STATUSES,
+  type CancelledStatus,
+  type DownloadingOn,
+  NO_TASK_ERRNOS,
+  type NoTaskErrno,
+  type OtaServerOptions,
+  type ServerLogLevel,
+} from '../server/config.ts';
 import { applyFaultFlag, type FaultConfig } from '../server/faults.ts';
 import { type OtaServer, startOtaServer } from '../server/server.ts';
 import { interruptSignal } from './interrupt.ts';
@@ -15,8 +23,8 @@ export interface ServeArgs {
   host: string;
   data?: string;
   dialect: 'studio' | 'fuse';
-  'no-task-errno': 10 | 11;
-  'cancelled-status': 5 | 6;
+  'no-task-errno': NoTaskErrno;
+  'cancelled-status': CancelledStatus;
   'downloading-on': DownloadingOn;
   'seed-demo': boolean;
   'no-seed-demo'?: boolean;
@@ -98,15 +106,15 @@ function builder(y: Argv) {
         describe: 'reply body dialect',
       })
       .option('no-task-errno', {
-        choices: [11, 10] as const,
+        choices: NO_TASK_ERRNOS,
         type: 'number',
-        default: 11,
+        default: NO_TASK_ERRNOS[0],
         describe: 'errno of "no upgrade task"',
       })
       .option('cancelled-status', {
-        choices: [6, 5] as const,
+        choices: CANCELLED_STATUSES,
         type: 'number',
-        default: 6,
+        default: CANCELLED_STATUSES[0],
         describe: 'status a cancelled task reads back as',
       })
       .option('downloading-on', {

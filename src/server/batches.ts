@@ -3,7 +3,7 @@
  * the devices whose recorded version equals the from-version), verification upgrades, cancel by batch
  * and by device. Called by the management API and the scheduler.
  */
-import { TaskStatus } from '../ota/codes.ts';
+import { PackageType, TaskStatus } from '../ota/codes.ts';
 import type { CreateBatchInput } from './api/types.ts';
 import { badRequest, conflict } from './api/views.ts';
 import type { ServerContext } from './context.ts';
@@ -64,7 +64,7 @@ export function createBatch(ctx: ServerContext, pkg: PackageRecord, input: Creat
   if (!pkg.verified && input.skipVerification !== true) {
     throw conflict(`package ${pkg.id} is not verified: verify it first or set skipVerification`);
   }
-  if (pkg.type === 2 && input.fromVersion !== pkg.fromVersion) {
+  if (pkg.type === PackageType.DIFF && input.fromVersion !== pkg.fromVersion) {
     throw badRequest(`differential package ${pkg.id} applies only to devices of version ${pkg.fromVersion}`);
   }
   if (input.devices) {

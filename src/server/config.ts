@@ -4,11 +4,18 @@
  */
 
 import { OtaFleetError } from '../error-codes.ts';
+import { Errno, TaskStatus } from '../ota/codes.ts';
 import type { Dialect } from '../ota/envelope.ts';
 import { type FaultConfig, parseFaultConfig } from './faults.ts';
 
 /** When a pending task becomes downloading (spec §3 DECISION). */
 export type DownloadingOn = 'download' | 'progress' | 'either';
+
+/** errno of "no upgrade task" in a check reply: 11 (legacy docs / AIO SDK) or 10 (Studio SDK). */
+export type NoTaskErrno = typeof Errno.NO_TASK | typeof Errno.NO_TASK_ALT;
+
+/** How a cancelled task reads back in call 5: 6 (cancelled) or 5 (failed, as the console shows it). */
+export type CancelledStatus = typeof TaskStatus.CANCELLED | typeof TaskStatus.FAILED;
 
 /** Log levels the server accepts. */
 export type ServerLogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -24,9 +31,9 @@ export interface OtaServerOptions {
   /** Reply dialect; default `studio`. */
   dialect?: Dialect;
   /** errno of "no upgrade task" in a check reply: 11 (default, legacy docs / AIO SDK) or 10 (Studio SDK). */
-  noTaskErrno?: 10 | 11;
+  noTaskErrno?: NoTaskErrno;
   /** How a cancelled task reads back in call 5: 6 (default) or 5 (as the console shows it). */
-  cancelledStatus?: 5 | 6;
+  cancelledStatus?: CancelledStatus;
   /** When pending becomes downloading; default `either`. */
   downloadingOn?: DownloadingOn;
   /** Create the demo product, 100 devices and a 256 KiB package when absent; default false. */
@@ -55,8 +62,8 @@ export interface ResolvedServerOptions {
   port: number;
   dataFile: string;
   dialect: Dialect;
-  noTaskErrno: 10 | 11;
-  cancelledStatus: 5 | 6;
+  noTaskErrno: NoTaskErrno;
+  cancelledStatus: CancelledStatus;
   downloadingOn: DownloadingOn;
   seedDemo: boolean;
   adminToken: string | undefined;
@@ -76,6 +83,12 @@ export const LIMITS = {
   managementBody: 1024 * 1024,
   uploadBody: 30 * 1024 * 1024 + 64 * 1024,
 } as const;
+
+/** The allowed no-task errnos, the default first. */
+export const NO_TASK_ERRNOS: readonly NoTaskErrno[] = [Errno.NO_TASK, Errno.NO_TASK_ALT];
+
+/** The allowed read-backs of a cancelled task, the default first. */
+export const CANCELLED_STATUSES: readonly CancelledStatus[] = [TaskStatus.CANCELLED, TaskStatus.FAILED];
 
 const LEVELS: readonly ServerLogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -122,8 +135,13 @@ export function resolveServerOptions(options: OtaServerOptions = {}): ResolvedSe
     port,
     dataFile: options.dataFile ?? ':memory:',
     dialect: oneOf(options.dialect, ['studio', 'fuse'] as const, 'dialect', 'studio'),
-    noTaskErrno: oneOf(options.noTaskErrno, [11, 10] as const, 'noTaskErrno', 11),
-    cancelledStatus: oneOf(options.cancelledStatus, [6, 5] as const, 'cancelledStatus', 6),
+    noTaskErrno: oneOf(options.noTaskErrno, NO_TASK_ERRNOS, 'noTaskErrno', Errno.NO_TASK),
+    cancelledStatus: oneOf(
+      options.cancelledStatus,
+      CANCELLED_STATUSES,
+      'cancelledStatus',
+      TaskStatus.CANCELLED,
+    ),
     downloadingOn: oneOf(
       options.downloadingOn,
       ['either', 'download', 'progress'] as const,

@@ -1,4 +1,5 @@
 /** The demo data of `--seed-demo`: product `demo`, 100 devices at V1.0, a verified 256 KiB package. */
+import { ModuleType, PackageType } from '../ota/codes.ts';
 import { createProduct, newKey } from './api/fleet.ts';
 import type { ServerContext } from './context.ts';
 import { md5Hex, syntheticPackageBytes } from './store/content.ts';
@@ -31,8 +32,8 @@ export function seedDemo(ctx: ServerContext, now: number): DemoInfo {
       {
         pid: DEMO_PRODUCT,
         name: 'demo-fw',
-        module: 1,
-        type: 1,
+        module: ModuleType.FOTA,
+        type: PackageType.FULL,
         targetVersion: 'V1.1',
         fromVersion: null,
         description: 'demo firmware (synthetic)',

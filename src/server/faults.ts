@@ -3,6 +3,7 @@
  * truncated and corrupted downloads. Configured per call or for every call (`*`); a call's own keys
  * override the `*` keys. Draws come from a seeded generator so a fixed request count is reproducible.
  */
+import { Errno, OtaErrno } from '../ota/codes.ts';
 import { OTA_CALLS, type OtaCall } from '../ota/routes.ts';
 import { mulberry32 } from '../rng.ts';
 
@@ -159,7 +160,7 @@ function choose(f: CallFaults, call: OtaCall, random: () => number, counts: Faul
     action: 'none',
     stallMs: f.stallMs ?? 'never',
     httpStatus: f.httpStatus ?? 503,
-    errno: f.errno ?? (call === 'download' ? 3 : 7),
+    errno: f.errno ?? (call === 'download' ? OtaErrno.NO_STORAGE_RESOURCE : Errno.INTERNAL),
   };
   if (delayMs > 0) counts.delayed++;
   if (draw(random, f.resetRate)) plan.action = 'reset';

@@ -5,6 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
+import { PackageType } from '../ota/codes.ts';
 import { moduleName } from './api/views.ts';
 import type { ServerContext } from './context.ts';
 
@@ -41,7 +42,7 @@ async function deliver(
     packageId: pkg.id,
     packageName: pkg.name,
     module: moduleName(pkg.module),
-    type: pkg.type === 1 ? 'full' : 'diff',
+    type: pkg.type === PackageType.FULL ? 'full' : 'diff',
     fromVersion: batch.fromVersion,
     targetVersion: pkg.targetVersion,
   };

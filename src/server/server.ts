@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { OtaFleetError } from '../error-codes.ts';
-import { JSON_CONTENT_TYPE } from '../ota/codes.ts';
+import { Errno, JSON_CONTENT_TYPE } from '../ota/codes.ts';
 import { encodeEnvelope } from '../ota/envelope.ts';
 import { matchOtaRoute } from '../ota/routes.ts';
 import { handleManagement } from './api/management.ts';
@@ -58,7 +58,12 @@ function onClientError(ctx: ServerContext, err: NodeJS.ErrnoException, socket: S
     return;
   }
   const { dialect } = ctx.options;
-  const body = encodeEnvelope(dialect, 2, undefined, dialect === 'fuse' ? newRequestId() : undefined);
+  const body = encodeEnvelope(
+    dialect,
+    Errno.BAD_PARAM,
+    undefined,
+    dialect === 'fuse' ? newRequestId() : undefined,
+  );
   const status =
     err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
   socket.end(
@@ -78,7 +83,7 @@ function onRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse
   const match = matchOtaRoute(req.method ?? 'GET', path);
   if (!match.ok) {
     ctx.stats.other.notFound++;
-    sendEnvelope(res, ctx.options.dialect, 2, undefined, 404);
+    sendEnvelope(res, ctx.options.dialect, Errno.BAD_PARAM, undefined, 404);
     return;
   }
   handleDeviceCall(ctx, req, res, match.route, query);

@@ -1,5 +1,6 @@
 /** Management routes of batches, their device tasks, and cancel by batch / by device. */
 
+import { TASK_STATUS_NAME } from '../../ota/codes.ts';
 import { cancelBatch, cancelTask, createBatch } from '../batches.ts';
 import type { ServerContext } from '../context.ts';
 import type { BatchRecord, TaskRecord } from '../store/records.ts';
@@ -10,14 +11,9 @@ import { cancelBatchSchema, createBatchSchema, parsePage, parseWith } from './sc
 import type { TaskList } from './types.ts';
 import { badRequest, batchInfo, notFound, taskInfo } from './views.ts';
 
-const STATUS_BY_NAME: Record<string, number> = {
-  pending: 1,
-  downloading: 2,
-  upgrading: 3,
-  succeeded: 4,
-  failed: 5,
-  cancelled: 6,
-};
+const STATUS_BY_NAME: Record<string, number> = Object.fromEntries(
+  Object.entries(TASK_STATUS_NAME).map(([code, name]) => [name, Number(code)]),
+);
 
 function idOf(text: string | undefined): number | undefined {
   return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;

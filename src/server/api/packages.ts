@@ -1,5 +1,5 @@
 /** Management routes of packages (JSON create, raw upload, views) and the verification upgrade. */
-import { MAX_PACKAGE_BYTES } from '../../ota/codes.ts';
+import { MAX_PACKAGE_BYTES, ModuleType, PackageType } from '../../ota/codes.ts';
 import { isValidPackageFileName } from '../../ota/rules.ts';
 import { startVerification } from '../batches.ts';
 import type { ServerContext } from '../context.ts';
@@ -48,8 +48,8 @@ function addPackage(
     {
       pid,
       name: f.name,
-      module: f.module === 'fota' ? 1 : 2,
-      type: type === 'full' ? 1 : 2,
+      module: f.module === 'fota' ? ModuleType.FOTA : ModuleType.SOTA,
+      type: type === 'full' ? PackageType.FULL : PackageType.DIFF,
       targetVersion: f.targetVersion,
       fromVersion: f.fromVersion ?? null,
       description: f.description ?? '',

@@ -2,6 +2,8 @@
  * JSON shapes of the management API (`/api/...`): what each route accepts and returns. Shared by the
  * server's handlers and the typed admin client. Times are epoch milliseconds.
  */
+
+import type { Errno, TaskStatus } from '../../ota/codes.ts';
 import type { FleetVersionWeights } from '../../ota/fleet-versions.ts';
 import type { OtaCall } from '../../ota/routes.ts';
 import type { FaultConfig, FaultCounts } from '../faults.ts';
@@ -15,8 +17,8 @@ export type BatchStatusName = 'scheduled' | 'running' | 'completed' | 'cancelled
 export interface HealthInfo {
   ok: true;
   dialect: 'studio' | 'fuse';
-  noTaskErrno: 10 | 11;
-  cancelledStatus: 5 | 6;
+  noTaskErrno: typeof Errno.NO_TASK | typeof Errno.NO_TASK_ALT;
+  cancelledStatus: typeof TaskStatus.CANCELLED | typeof TaskStatus.FAILED;
   downloadingOn: 'download' | 'progress' | 'either';
   products: number;
   devices: number;

@@ -1,5 +1,5 @@
 /** Records → management API JSON (types.ts), and the error type management handlers throw. */
-import { TASK_STATUS_NAME, type TaskStatusValue } from '../../ota/codes.ts';
+import { ModuleType, PackageType, TASK_STATUS_NAME, type TaskStatusValue } from '../../ota/codes.ts';
 import type { BatchRecord, DeviceRecord, PackageRecord, TaskRecord } from '../store/records.ts';
 import type { OtaStore } from '../store/store.ts';
 import type {
@@ -28,9 +28,9 @@ export const badRequest = (message: string) => new ApiError(400, 'BAD_REQUEST', 
 export const notFound = (message: string) => new ApiError(404, 'NOT_FOUND', message);
 export const conflict = (message: string) => new ApiError(409, 'CONFLICT', message);
 
-/** `fota` for module 1, `sota` for 2. */
+/** `fota` for module type FOTA (1), `sota` for SOTA (2). */
 export function moduleName(module: number): ModuleName {
-  return module === 1 ? 'fota' : 'sota';
+  return module === ModuleType.FOTA ? 'fota' : 'sota';
 }
 
 export function statusName(status: number): TaskStatusName {
@@ -47,7 +47,7 @@ export function packageInfo(p: PackageRecord): PackageInfo {
     productId: p.pid,
     name: p.name,
     module: moduleName(p.module),
-    type: p.type === 1 ? 'full' : 'diff',
+    type: p.type === PackageType.FULL ? 'full' : 'diff',
     targetVersion: p.targetVersion,
     fromVersion: p.fromVersion,
     description: p.description,

@@ -4,7 +4,7 @@
  * runs to completion on the event loop, so memory and database never disagree between requests.
  */
 import type { Logger } from 'pino';
-import { type ModuleTypeValue, TaskStatus } from '../../ota/codes.ts';
+import { ModuleType, type ModuleTypeValue, TaskStatus } from '../../ota/codes.ts';
 import type { BatchRecord, DeviceRecord, PackageRecord, ProductRecord, TaskRecord } from './records.ts';
 import type { OtaStore } from './store.ts';
 
@@ -18,7 +18,7 @@ export type NewDevice = Pick<DeviceRecord, 'name' | 'key' | 'fVersion' | 'sVersi
 
 /** The version a device records for a module. */
 export function moduleVersion(d: DeviceRecord, module: ModuleTypeValue): string | null {
-  return module === 1 ? d.fVersion : d.sVersion;
+  return module === ModuleType.FOTA ? d.fVersion : d.sVersion;
 }
 
 /** Creates the state over an opened store and loads everything it keeps in memory. */
@@ -67,7 +67,7 @@ export function createOtaState(store: OtaStore, log: Logger) {
 
   const setVersion = (d: DeviceState, module: ModuleTypeValue, version: string): boolean => {
     if (moduleVersion(d, module) === version) return false;
-    if (module === 1) d.fVersion = version;
+    if (module === ModuleType.FOTA) d.fVersion = version;
     else d.sVersion = version;
     store.setDeviceVersion(d.id, module, version);
     return true;

@@ -4,11 +4,14 @@
  * records in memory and write through; this module only maps rows to records.
  */
 import Database from 'better-sqlite3';
-import type { ModuleTypeValue } from '../../ota/codes.ts';
+import { ModuleType, type ModuleTypeValue, TaskStatus } from '../../ota/codes.ts';
 import type { BatchRecord, DeviceRecord, PackageRecord, ProductRecord, TaskRecord } from './records.ts';
 import { type Row, toBatch, toDevice, toPackage, toProduct, toTask } from './rows.ts';
 
 export { toTask };
+
+// The statuses of a live task (pending, downloading, upgrading), as an SQL list.
+const LIVE = `(${TaskStatus.PENDING}, ${TaskStatus.DOWNLOADING}, ${TaskStatus.UPGRADING})`;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,7 +33,7 @@ CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY, batch_id INTEGER NOT N
   attempts INTEGER NOT NULL, reason TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
   deadline_at INTEGER, retry_at INTEGER, finished_at INTEGER);
 CREATE INDEX IF NOT EXISTS tasks_by_batch ON tasks (batch_id, status);
-CREATE INDEX IF NOT EXISTS tasks_by_deadline ON tasks (deadline_at) WHERE status IN (1, 2, 3);
+CREATE INDEX IF NOT EXISTS tasks_by_deadline ON tasks (deadline_at) WHERE status IN ${LIVE};
 CREATE INDEX IF NOT EXISTS tasks_by_retry ON tasks (retry_at) WHERE retry_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tasks_retrying_by_batch ON tasks (batch_id) WHERE retry_at IS NOT NULL;
 `;
@@ -102,8 +105,8 @@ export function openStore(file: string) {
        retry_at = ?, finished_at = ? WHERE id = ?`,
     ),
     taskById: db.prepare('SELECT * FROM tasks WHERE id = ?'),
-    liveTasks: db.prepare('SELECT * FROM tasks WHERE status IN (1, 2, 3) OR retry_at IS NOT NULL'),
-    dueDeadlines: db.prepare('SELECT id FROM tasks WHERE status IN (1, 2, 3) AND deadline_at <= ?').pluck(),
+    liveTasks: db.prepare(`SELECT * FROM tasks WHERE status IN ${LIVE} OR retry_at IS NOT NULL`),
+    dueDeadlines: db.prepare(`SELECT id FROM tasks WHERE status IN ${LIVE} AND deadline_at <= ?`).pluck(),
     dueRetries: db.prepare('SELECT id FROM tasks WHERE retry_at IS NOT NULL AND retry_at <= ?').pluck(),
     batchCounts: db.prepare('SELECT status, COUNT(*) AS n FROM tasks WHERE batch_id = ? GROUP BY status'),
     batchRetrying: db
@@ -141,7 +144,7 @@ export function openStore(file: string) {
       for (const r of s.allDevices.iterate() as Iterable<Row>) yield toDevice(r);
     },
     setDeviceVersion: (id: number, module: ModuleTypeValue, version: string) =>
-      void (module === 1 ? s.setFVersion : s.setSVersion).run(version, id),
+      void (module === ModuleType.FOTA ? s.setFVersion : s.setSVersion).run(version, id),
     insertPackage: (p: Omit<PackageRecord, 'id'>, content: Buffer | null): number =>
       Number(
         s.insertPackage.run(
