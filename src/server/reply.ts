@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Header, JSON_CONTENT_TYPE } from '../ota/codes.ts';
+import { Header, JSON_CONTENT_TYPE, MAX_PACKAGE_BYTES, OtaErrno } from '../ota/codes.ts';
 import { type Dialect, encodeEnvelope } from '../ota/envelope.ts';
 
 /** A 32 lower-case hex request id for the fuse dialect. */
@@ -48,17 +48,24 @@ export interface DownloadReply {
   fileName: string;
 }
 
-/** Header list of a download reply (7 lines for 206, 6 for 200; Node adds 2 more). */
-export function downloadHeaders(r: DownloadReply): string[] {
-  // Header values are latin1 on the wire: send the file name's UTF-8 bytes as they are.
-  const fileName = Buffer.from(r.fileName, 'utf8').toString('latin1');
+/** The longest reply head a C SDK reads (spec §6): status line and headers, with the blank line. */
+export const MAX_REPLY_HEAD_BYTES = 512;
+
+// What Node adds to every kept-alive reply (`keepAliveTimeout: 5000`).
+const NODE_ADDED_LINES = 'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n';
+
+function headerLines(headers: readonly string[]): string {
+  let text = '';
+  for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  return text;
+}
+
+function rangeHeaders(r: Omit<DownloadReply, 'fileName'>): string[] {
   const headers = [
     Header.CONTENT_TYPE,
     'application/octet-stream',
     Header.CONTENT_LENGTH,
     String(r.end - r.start + 1),
-    Header.CONTENT_DISPOSITION,
-    `attachment; filename="${fileName}"`,
   ];
   if (r.status === 206) headers.push(Header.CONTENT_RANGE, `bytes ${r.start}-${r.end}/${r.total}`);
   headers.push(
@@ -67,8 +74,58 @@ export function downloadHeaders(r: DownloadReply): string[] {
     Header.CONTENT_RANGE_END,
     String(r.end),
     Header.OTA_ERRNO,
-    '0',
+    String(OtaErrno.OK),
   );
+  return headers;
+}
+
+// The longest value a Content-Disposition may have: what is left of the 512 bytes when every other
+// line of the longest download head (a 206 of a 30 MB package) is written.
+const DISPOSITION_BUDGET = (() => {
+  const n = MAX_PACKAGE_BYTES - 1;
+  const worst = rangeHeaders({ status: 206, start: n, end: n, total: MAX_PACKAGE_BYTES });
+  const head = `HTTP/1.1 206 Partial Content\r\n${headerLines(worst)}${NODE_ADDED_LINES}\r\n`;
+  return MAX_REPLY_HEAD_BYTES - head.length - `${Header.CONTENT_DISPOSITION}: \r\n`.length;
+})();
+
+// RFC 5987 attr-char: ALPHA DIGIT ! # $ & + - . ^ _ ` | ~; everything else is percent-encoded.
+function encodeExtValue(text: string): string {
+  return encodeURIComponent(text).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function dispositionOf(fileName: string): string {
+  if (/^[\x20-\x7e]*$/.test(fileName) && !/["\\]/.test(fileName)) {
+    return `attachment; filename="${fileName}"`;
+  }
+  // Each run of characters outside printable ASCII (and quote/backslash) becomes one `_`.
+  const fallback = fileName.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]+/gu, '_');
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeExtValue(fileName)}`;
+}
+
+/**
+ * `Content-Disposition` of a download (spec §3, §6): `attachment; filename="<file>"`; a name beyond
+ * printable ASCII also gets an ASCII fallback in `filename` and its UTF-8 bytes in RFC 5987
+ * `filename*=UTF-8''...`. A name too long for the 512-byte head loses characters before its extension
+ * until the longest download head fits.
+ */
+export function contentDisposition(fileName: string): string {
+  let value = dispositionOf(fileName);
+  if (value.length <= DISPOSITION_BUDGET) return value;
+  const dot = fileName.lastIndexOf('.');
+  const ext = dot > 0 ? fileName.slice(dot) : '';
+  const stem = [...(dot > 0 ? fileName.slice(0, dot) : fileName)];
+  while (stem.length > 1) {
+    stem.pop();
+    value = dispositionOf(stem.join('') + ext);
+    if (value.length <= DISPOSITION_BUDGET) return value;
+  }
+  return dispositionOf(stem.join('') + ext);
+}
+
+/** Header list of a download reply (7 lines for 206, 6 for 200; Node adds 2 more), head ≤ 512 bytes. */
+export function downloadHeaders(r: DownloadReply): string[] {
+  const headers = rangeHeaders(r);
+  headers.splice(4, 0, Header.CONTENT_DISPOSITION, contentDisposition(r.fileName));
   return headers;
 }
 

@@ -51,12 +51,8 @@ function createLogger(options: StartOtaServerOptions, level: string): Logger {
   return parent.child({ module: 'ota-server' });
 }
 
-function onClientError(ctx: ServerContext, err: NodeJS.ErrnoException, socket: Socket): void {
-  ctx.stats.other.clientErrors++;
-  if (err.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
+/** The protocol's 400 (or 431) on a socket Node's HTTP layer does not answer: envelope, then close. */
+function rejectOnSocket(ctx: ServerContext, socket: Socket, status: string): void {
   const { dialect } = ctx.options;
   const body = encodeEnvelope(
     dialect,
@@ -64,11 +60,32 @@ function onClientError(ctx: ServerContext, err: NodeJS.ErrnoException, socket: S
     undefined,
     dialect === 'fuse' ? newRequestId() : undefined,
   );
-  const status =
-    err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
   socket.end(
     `HTTP/1.1 ${status}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+function onClientError(ctx: ServerContext, err: NodeJS.ErrnoException, socket: Socket): void {
+  ctx.stats.other.clientErrors++;
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  rejectOnSocket(
+    ctx,
+    socket,
+    err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request',
+  );
+}
+
+/** `CONNECT` (a proxy tunnel) is no request of this server: 400 with an envelope, then close. */
+function onConnect(ctx: ServerContext, socket: Socket): void {
+  ctx.stats.other.clientErrors++;
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  rejectOnSocket(ctx, socket, '400 Bad Request');
 }
 
 function onRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): void {
@@ -78,6 +95,13 @@ function onRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse
   const query = q < 0 ? '' : url.slice(q + 1);
   if (path === '/api' || path.startsWith('/api/')) {
     handleManagement(ctx, req, res, path, query);
+    return;
+  }
+  if (req.headers.host === undefined && req.httpVersion === '1.1') {
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); answer as the protocol does, within spec §6.
+    ctx.stats.other.clientErrors++;
+    res.shouldKeepAlive = false;
+    sendEnvelope(res, ctx.options.dialect, Errno.BAD_PARAM, undefined, 400);
     return;
   }
   const match = matchOtaRoute(req.method ?? 'GET', path);
@@ -170,10 +194,12 @@ export async function startOtaServer(options: StartOtaServerOptions = {}): Promi
   ctx.notify = (batchId, dids) => pusher.push(batchId, dids);
   const demo = opts.seedDemo ? seedDemo(ctx, Date.now()) : undefined;
   const server = createServer(
-    { keepAliveTimeout: 5000, headersTimeout: 20_000, requestTimeout: 120_000 },
+    // Host is checked by onRequest, so a request without it gets the protocol's reply, not Node's.
+    { keepAliveTimeout: 5000, headersTimeout: 20_000, requestTimeout: 120_000, requireHostHeader: false },
     (req, res) => onRequest(ctx, req, res),
   );
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(ctx, err, socket));
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => onConnect(ctx, socket));
   let port: number;
   try {
     port = await listen(server, opts.port, opts.host);
