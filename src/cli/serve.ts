@@ -31,6 +31,7 @@ export interface ServeArgs {
   'admin-token'?: string;
   fault?: string[];
   'log-level': ServerLogLevel;
+  'cors-origin'?: string;
 }
 
 /** Maps the flags to server options; throws OtaFleetError ERR_USAGE on a bad --fault. */
@@ -54,6 +55,7 @@ export function serveOptions(args: ServeArgs): OtaServerOptions {
   };
   if (args.data !== undefined) options.dataFile = args.data;
   if (args['admin-token'] !== undefined) options.adminToken = args['admin-token'];
+  if (args['cors-origin'] !== undefined) options.corsOrigin = args['cors-origin'];
   return options;
 }
 
@@ -131,6 +133,11 @@ function builder(y: Argv) {
       .option('admin-token', {
         type: 'string',
         describe: 'management API token (default: stored in --data, else random)',
+      })
+      .option('cors-origin', {
+        type: 'string',
+        describe:
+          'one other web origin allowed to call the management API, with CORS headers (e.g. http://localhost:5173)',
       })
       .option('fault', {
         type: 'string',

@@ -54,6 +54,8 @@ export interface OtaServerOptions {
   tokenCacheSize?: number;
   /** Largest total bytes of package content kept in memory for downloads; default 256 MiB. */
   contentCacheBytes?: number;
+  /** The one other web origin (e.g. `http://localhost:5173`) allowed to call the management API, with CORS headers; default none. */
+  corsOrigin?: string;
 }
 
 /** Options with every default filled in. */
@@ -75,6 +77,10 @@ export interface ResolvedServerOptions {
   contentCacheBytes: number;
   /** True when the admin token is required on every management request (non-loopback bind). */
   requireAdminToken: boolean;
+  /** True on a loopback bind: the management API accepts only loopback `Host` values. */
+  loopbackOnly: boolean;
+  /** The origin allowed cross-origin (lower case, no trailing slash), or undefined. */
+  corsOrigin: string | undefined;
 }
 
 /** Body-size limits, in bytes. */
@@ -99,6 +105,17 @@ export function isLoopbackHost(host: string): boolean {
 
 function fail(message: string): never {
   throw new OtaFleetError('ERR_USAGE', `reference server: ${message}`);
+}
+
+function parseOrigin(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const origin = value.toLowerCase().replace(/\/$/, '');
+  if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-f:.]+\](:\d{1,5})?$/.test(origin)) {
+    fail(
+      `corsOrigin must be an origin such as http://localhost:5173 (got ${JSON.stringify(value.slice(0, 80))})`,
+    );
+  }
+  return origin;
 }
 
 function oneOf<T>(value: unknown, allowed: readonly T[], name: string, fallback: T): T {
@@ -157,5 +174,7 @@ export function resolveServerOptions(options: OtaServerOptions = {}): ResolvedSe
     tokenCacheSize: positive(options.tokenCacheSize, 'tokenCacheSize', 100_000),
     contentCacheBytes: positive(options.contentCacheBytes, 'contentCacheBytes', 256 * 1024 * 1024),
     requireAdminToken: options.requireAdminToken === true || !isLoopbackHost(host),
+    loopbackOnly: isLoopbackHost(host),
+    corsOrigin: parseOrigin(options.corsOrigin),
   };
 }

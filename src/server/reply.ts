@@ -129,8 +129,13 @@ export function downloadHeaders(r: DownloadReply): string[] {
   return headers;
 }
 
-/** Sends JSON of the management API (not bound by the device limits). */
-export function sendApiJson(res: ServerResponse, status: number, value: unknown): void {
+/** Sends JSON of the management API (not bound by the device limits), with `extra` header pairs. */
+export function sendApiJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  extra: readonly string[] = [],
+): void {
   const body = JSON.stringify(value);
   res.sendDate = false;
   res.writeHead(status, [
@@ -138,13 +143,20 @@ export function sendApiJson(res: ServerResponse, status: number, value: unknown)
     'application/json; charset=utf-8',
     'Content-Length',
     String(Buffer.byteLength(body)),
+    ...extra,
   ]);
   res.end(body);
 }
 
 /** Sends a management API error `{"error":{"code","message"}}`. */
-export function sendApiError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendApiJson(res, status, { error: { code, message } });
+export function sendApiError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extra: readonly string[] = [],
+): void {
+  sendApiJson(res, status, { error: { code, message } }, extra);
 }
 
 /** Result of reading a request body. */

@@ -11,10 +11,11 @@ import { parseFaultConfig } from '../faults.ts';
 import { readBody, sendApiError, sendApiJson } from '../reply.ts';
 import { batchRoutes } from './batches.ts';
 import { fleetRoutes } from './fleet.ts';
+import { corsHeaders, PREFLIGHT_HEADERS, refuseForeign, refuseMediaType } from './guard.ts';
 import { packageRoutes } from './packages.ts';
 import { type ApiRequest, type ApiRoute, ok } from './route.ts';
 import type { HealthInfo, StatsInfo } from './types.ts';
-import { ApiError, badRequest } from './views.ts';
+import { ApiError, badRequest, clip } from './views.ts';
 
 const systemRoutes: ApiRoute[] = [
   {
@@ -145,7 +146,17 @@ async function serve(
   res: ServerResponse,
   path: string,
   query: string,
+  cors: readonly string[],
 ) {
+  const foreign = refuseForeign(ctx, req);
+  if (foreign) throw foreign;
+  if (req.method === 'OPTIONS' && cors.length > 0) {
+    // A CORS preflight from the allowed origin.
+    res.sendDate = false;
+    res.writeHead(204, [...cors, ...PREFLIGHT_HEADERS]);
+    res.end();
+    return;
+  }
   if (!authorized(ctx, req.headers.authorization)) {
     throw new ApiError(401, 'UNAUTHORIZED', 'missing or wrong admin token (Authorization: Bearer <token>)');
   }
@@ -153,6 +164,8 @@ async function serve(
   if (match === undefined) throw new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${path}`);
   if (match === 'method')
     throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${path}`);
+  const media = refuseMediaType(req, match.route);
+  if (media) throw media;
   const { body, raw } = await readRequest(req, res, match.route);
   if (ctx.closed()) return;
   const result = match.route.handle(ctx, {
@@ -162,7 +175,7 @@ async function serve(
     raw,
     now: Date.now(),
   });
-  sendApiJson(res, result.status, result.body);
+  sendApiJson(res, result.status, result.body, cors);
 }
 
 /** Serves one management request; errors become JSON error replies, never crashes. */
@@ -174,16 +187,19 @@ export function handleManagement(
   query: string,
 ): void {
   ctx.stats.other.management++;
-  serve(ctx, req, res, path, query).catch((err: unknown) => {
+  const cors = corsHeaders(ctx, req);
+  serve(ctx, req, res, path, query, cors).catch((err: unknown) => {
     if (res.headersSent) {
       res.destroy();
       return;
     }
     if (err instanceof ApiError) {
-      sendApiError(res, err.status, err.code, err.message);
+      // A refused request's body (if any) is never read: close the connection after the reply.
+      if (err.status === 403 || err.status === 415) res.shouldKeepAlive = false;
+      sendApiError(res, err.status, err.code, err.message, cors);
       return;
     }
-    ctx.log.error({ err, path }, 'management request failed');
-    sendApiError(res, 500, 'INTERNAL', 'internal error (see the server log)');
+    ctx.log.error({ err, path: clip(path, 200) }, 'management request failed');
+    sendApiError(res, 500, 'INTERNAL', 'internal error (see the server log)', cors);
   });
 }

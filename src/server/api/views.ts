@@ -13,12 +13,22 @@ import type {
   TaskStatusName,
 } from './types.ts';
 
-/** A management request that cannot be served: HTTP status, stable code, message. */
+/** Longest message of an API error, in characters: a problem never echoes a huge value back. */
+export const MAX_ERROR_MESSAGE = 1000;
+
+/** `text` cut to `max` characters (code points), with `…` where it was cut. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const points = [...text.slice(0, max + 1)];
+  return points.length <= max ? points.join('') : `${points.slice(0, max - 1).join('')}…`;
+}
+
+/** A management request that cannot be served: HTTP status, stable code, message (≤ 1000 characters). */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: ApiErrorCode;
   constructor(status: number, code: ApiErrorCode, message: string) {
-    super(message);
+    super(clip(message, MAX_ERROR_MESSAGE));
     this.status = status;
     this.code = code;
   }

@@ -103,7 +103,10 @@ describe('bad input never crashes the server', () => {
       const r = await request(`${t.url}${path}`, {
         method: method as 'GET',
         body,
-        headers: { authorization: `Bearer ${t.server.adminToken}` },
+        headers: {
+          authorization: `Bearer ${t.server.adminToken}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
       });
       return {
         status: r.statusCode,

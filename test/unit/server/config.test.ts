@@ -23,6 +23,15 @@ describe('resolveServerOptions', () => {
     expect(isLoopbackHost('::1')).toBe(true);
     expect(isLoopbackHost('192.168.1.2')).toBe(false);
   });
+  it('accepts only loopback Host values on a loopback bind, any beyond it; CORS for one origin only if asked', () => {
+    expect(resolveServerOptions()).toMatchObject({ loopbackOnly: true, corsOrigin: undefined });
+    expect(resolveServerOptions({ host: 'localhost' }).loopbackOnly).toBe(true);
+    expect(resolveServerOptions({ host: '0.0.0.0' }).loopbackOnly).toBe(false);
+    expect(resolveServerOptions({ host: '192.168.1.2' }).loopbackOnly).toBe(false);
+    expect(resolveServerOptions({ corsOrigin: 'HTTP://LocalHost:5173/' }).corsOrigin).toBe(
+      'http://localhost:5173',
+    );
+  });
   it('throws ERR_USAGE naming the bad option', () => {
     const bad: [object, RegExp][] = [
       [{ port: 70000 }, /port/],
@@ -33,6 +42,8 @@ describe('resolveServerOptions', () => {
       [{ adminToken: 'short' }, /adminToken/],
       [{ faults: { check: { errorRate: 3 } } }, /faults: check.errorRate/],
       [{ tickMs: 0 }, /tickMs/],
+      [{ corsOrigin: 'evil.example' }, /corsOrigin/],
+      [{ corsOrigin: 'http://localhost:5173/app' }, /corsOrigin/],
     ];
     for (const [options, message] of bad) {
       expect(() => resolveServerOptions(options as never)).toThrow(message);
