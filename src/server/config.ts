@@ -52,6 +52,8 @@ export interface OtaServerOptions {
   tickMs?: number;
   /** Most verified tokens kept in the cache; default 100 000 (one device-level token per device). */
   tokenCacheSize?: number;
+  /** Largest estimated bytes of the verified-token cache; default 32 MiB. */
+  tokenCacheBytes?: number;
   /** Largest total bytes of package content kept in memory for downloads; default 256 MiB. */
   contentCacheBytes?: number;
   /** The one other web origin (e.g. `http://localhost:5173`) allowed to call the management API, with CORS headers; default none. */
@@ -74,6 +76,7 @@ export interface ResolvedServerOptions {
   logLevel: ServerLogLevel;
   tickMs: number;
   tokenCacheSize: number;
+  tokenCacheBytes: number;
   contentCacheBytes: number;
   /** True when the admin token is required on every management request (non-loopback bind). */
   requireAdminToken: boolean;
@@ -172,6 +175,7 @@ export function resolveServerOptions(options: OtaServerOptions = {}): ResolvedSe
     logLevel: oneOf(options.logLevel, LEVELS, 'logLevel', 'warn'),
     tickMs: positive(options.tickMs, 'tickMs', 200),
     tokenCacheSize: positive(options.tokenCacheSize, 'tokenCacheSize', 100_000),
+    tokenCacheBytes: positive(options.tokenCacheBytes, 'tokenCacheBytes', 32 * 1024 * 1024),
     contentCacheBytes: positive(options.contentCacheBytes, 'contentCacheBytes', 256 * 1024 * 1024),
     requireAdminToken: options.requireAdminToken === true || !isLoopbackHost(host),
     loopbackOnly: isLoopbackHost(host),

@@ -3,7 +3,7 @@
  * truncated and corrupted downloads. Configured per call or for every call (`*`); a call's own keys
  * override the `*` keys. Draws come from a seeded generator so a fixed request count is reproducible.
  */
-import { Errno, OtaErrno } from '../ota/codes.ts';
+import { Errno, MAX_PACKAGE_BYTES, OtaErrno } from '../ota/codes.ts';
 import { OTA_CALLS, type OtaCall } from '../ota/routes.ts';
 import { mulberry32 } from '../rng.ts';
 
@@ -63,11 +63,15 @@ function checkValue(key: string, v: unknown): string | undefined {
     return v >= 0 && v <= 1 ? undefined : 'must be between 0 and 1';
   }
   if (key === 'httpStatus') return v === 500 || v === 503 ? undefined : 'must be 500 or 503';
-  if (key === 'errno' || key === 'corruptBytes') {
-    return Number.isInteger(v) && v >= 1 ? undefined : 'must be a positive integer';
+  if (key === 'errno') return Number.isInteger(v) && v >= 1 && v <= 65_535 ? undefined : 'must be 1..65535';
+  if (key === 'corruptBytes') {
+    return Number.isInteger(v) && v >= 1 && v <= MAX_PACKAGE_BYTES ? undefined : 'must be 1..31457280';
   }
   return v >= 0 && v <= 600_000 ? undefined : 'must be 0..600000';
 }
+
+// A key named in a problem, cut so a huge key is never echoed back.
+const short = (text: string): string => (text.length <= 40 ? text : `${text.slice(0, 39)}…`);
 
 /** Result of validating a fault configuration. */
 export type FaultParse = { ok: true; config: FaultConfig } | { ok: false; errors: string[] };
@@ -81,7 +85,7 @@ export function parseFaultConfig(input: unknown): FaultParse {
   const config: FaultConfig = {};
   for (const [target, value] of Object.entries(input)) {
     if (!TARGETS.includes(target)) {
-      errors.push(`${target}: unknown call (use ${TARGETS.join(', ')})`);
+      errors.push(`${short(target)}: unknown call (use ${TARGETS.join(', ')})`);
       continue;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -91,7 +95,7 @@ export function parseFaultConfig(input: unknown): FaultParse {
     const faults: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
       const problem = ALL_KEYS.includes(key) ? checkValue(key, v) : 'unknown key';
-      if (problem) errors.push(`${target}.${key}: ${problem}`);
+      if (problem) errors.push(`${target}.${short(key)}: ${problem}`);
       else faults[key] = v;
     }
     config[target as FaultTarget] = faults as CallFaults;

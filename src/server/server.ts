@@ -156,7 +156,7 @@ function createContext(opts: ResolvedServerOptions, state: OtaState, adminToken:
     state,
     options: opts,
     adminToken,
-    auth: createAuthenticator(state, opts.tokenCacheSize),
+    auth: createAuthenticator(state, { maxEntries: opts.tokenCacheSize, maxBytes: opts.tokenCacheBytes }),
     content: createContentCache(opts.contentCacheBytes, (id) => state.store.packageContent(id)),
     faults: createFaultInjector(opts.faults, opts.faultSeed),
     stats: createStats(Date.now()),

@@ -13,7 +13,7 @@ import {
   parseWith,
 } from './schemas.ts';
 import type { CreatedDevices, DeviceDetail, ProductInfo } from './types.ts';
-import { badRequest, conflict, deviceInfo, notFound, taskInfo } from './views.ts';
+import { badRequest, clip, conflict, deviceInfo, notFound, taskInfo } from './views.ts';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -34,7 +34,7 @@ export function productInfo(ctx: ServerContext, p: ProductRecord): ProductInfo {
 /** The product named by `:pid`, or 404. */
 export function productOf(ctx: ServerContext, pid: string | undefined): ProductRecord {
   const p = pid === undefined ? undefined : ctx.state.products.get(pid);
-  if (!p) throw notFound(`no product ${pid}`);
+  if (!p) throw notFound(`no product ${clip(String(pid), 80)}`);
   return p;
 }
 
@@ -63,7 +63,7 @@ function bulkDevices(body: unknown): { list: NewDevice[]; returnDevices: boolean
     const index = start + i;
     const name = formatDeviceName(pattern, index);
     if (!isValidDeviceName(name))
-      throw badRequest(`devices: name ${JSON.stringify(name)} is not a valid device name`);
+      throw badRequest(`devices: name ${JSON.stringify(clip(name, 80))} is not a valid device name`);
     const v = assignFleetVersions(input.versions ?? {}, index, seed);
     const key = keys.subarray(i * 32, i * 32 + 32).toString('base64');
     list[i] = { name, key, fVersion: v.f_version ?? null, sVersion: v.s_version ?? null };

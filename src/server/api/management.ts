@@ -51,6 +51,7 @@ const systemRoutes: ApiRoute[] = [
         push,
         faults: ctx.faults.counts,
         tokenCache: ctx.auth.cacheSize,
+        tokenCacheBytes: ctx.auth.cacheBytes,
       };
       return ok(stats);
     },

@@ -7,7 +7,7 @@ import {
   isValidPackageName,
   isValidVersion,
 } from '../../ota/rules.ts';
-import { badRequest } from './views.ts';
+import { badRequest, clip } from './views.ts';
 
 const version = z.string().refine(isValidVersion, 'must be 1-20 characters of [A-Za-z0-9._-]');
 const deviceName = z.string().refine(isValidDeviceName, 'must be 1-64 characters of [A-Za-z0-9_.@-]');
@@ -16,7 +16,17 @@ const base64Key = z
   .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/, 'must be standard base64')
   .min(4)
   .max(200);
-const weights = z.record(version, z.number().nonnegative());
+// Every number a body may carry has an upper bound a handler can hold (issue 8 §3).
+const seed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 32 - 1);
+const weights = z.record(version, z.number().nonnegative().max(1e9));
+
+/** Longest device name, so the widest `{index:N}` a name pattern may ask for. */
+export const MAX_INDEX_WIDTH = 64;
+const INDEX_RE = /\{index(?::(\d+))?\}/g;
 const fileName = z
   .string()
   .refine(isValidPackageFileName, 'must end in .zip, .rar or .bin, without path parts')
@@ -43,11 +53,15 @@ export const bulkDevicesSchema = z.strictObject({
     .string()
     .max(80)
     .regex(/\{index(:\d+)?\}/, 'must contain {index} or {index:N}')
+    .refine(
+      (p) => [...p.matchAll(INDEX_RE)].every((m) => m[1] === undefined || Number(m[1]) <= MAX_INDEX_WIDTH),
+      `the width N of {index:N} must be at most ${MAX_INDEX_WIDTH} (a device name is at most 64 characters)`,
+    )
     .optional(),
   count: z.number().int().min(1).max(1_000_000),
   start: z.number().int().min(0).max(1e12).optional(),
   versions: z.strictObject({ f_version: weights.optional(), s_version: weights.optional() }).optional(),
-  seed: z.number().int().optional(),
+  seed: seed.optional(),
   returnDevices: z.boolean().optional(),
 });
 
@@ -70,7 +84,7 @@ export const createPackageSchema = z.strictObject({
         .int()
         .min(1)
         .max(30 * 1024 * 1024),
-      seed: z.number().int().optional(),
+      seed: seed.optional(),
     })
     .optional(),
   contentBase64: z.string().optional(),
@@ -87,7 +101,7 @@ export const createBatchSchema = z.strictObject({
   name: z.string().min(1).max(64).optional(),
   fromVersion: version.nullable(),
   devices: z.array(deviceName).min(1).max(1_000_000).optional(),
-  startAt: z.number().int().nonnegative().optional(),
+  startAt: z.number().int().nonnegative().max(8.64e15).optional(),
   timeoutSec: z
     .number()
     .positive()
@@ -102,12 +116,24 @@ export const createBatchSchema = z.strictObject({
 
 export const cancelBatchSchema = z.strictObject({ scope: z.enum(['all', 'scheduled']).optional() });
 
-/** Parses `value` with `schema` or throws a 400 naming every problem with its path. */
+/** Most problems one 400 names; the rest are counted. */
+export const MAX_PROBLEMS = 10;
+
+/**
+ * Parses `value` with `schema` or throws a 400 naming its problems with their paths: at most
+ * MAX_PROBLEMS of them (the rest counted), each path and message clipped, so no reply echoes a huge
+ * key or value back.
+ */
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : what}: ${i.message}`);
-  throw badRequest(`${what}: ${problems.join('; ')}`);
+  const { issues } = r.error;
+  const problems = issues.slice(0, MAX_PROBLEMS).map((i) => {
+    const path = i.path.length > 0 ? clip(i.path.join('.'), 60) : what;
+    return `${path}: ${clip(i.message, 120)}`;
+  });
+  const more = issues.length > MAX_PROBLEMS ? ` (and ${issues.length - MAX_PROBLEMS} more problems)` : '';
+  throw badRequest(`${what}: ${problems.join('; ')}${more}`);
 }
 
 /** Reads `offset`/`limit` of a list query (limit default 100, at most 1 000 000). */

@@ -33,7 +33,9 @@ export interface StatsInfo {
   other: { notFound: number; clientErrors: number; management: number };
   push: { sent: number; failed: number };
   faults: FaultCounts;
+  /** Verified tokens cached, and their estimated bytes. */
   tokenCache: number;
+  tokenCacheBytes: number;
 }
 
 export interface CreateProductInput {
