@@ -1,7 +1,10 @@
 /**
  * `ota-fleet serve`: runs the reference OTA server in the foreground until SIGINT/SIGTERM. Prints the
- * URL and admin token on stdout, logs with pino to stderr. Never calls process.exit (src/cli.ts does).
+ * URL and admin token on stdout, logs with pino to stderr: pretty lines on a terminal, NDJSON when
+ * stdout or stderr is not a terminal (or with `--log-format json`). Never calls process.exit.
  */
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { Argv, CommandModule } from 'yargs';
 import { OtaFleetError } from '../error-codes.ts';
 import {
@@ -32,6 +35,52 @@ export interface ServeArgs {
   fault?: string[];
   'log-level': ServerLogLevel;
   'cors-origin'?: string;
+  'demo-bandwidth': number;
+  'reset-demo': boolean;
+  'log-format': LogFormatChoice;
+}
+
+/** `--log-format`: `auto` is pretty on a terminal, NDJSON otherwise. */
+export type LogFormatChoice = 'auto' | 'pretty' | 'json';
+
+/** Which terminals the process writes to. */
+export interface Terminals {
+  stdout: boolean;
+  stderr: boolean;
+}
+
+/** The log format `choice` means here: `auto` is pretty only when stdout and stderr are terminals. */
+export function resolveLogFormat(
+  choice: LogFormatChoice,
+  tty: Terminals = { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true },
+): 'pretty' | 'json' {
+  if (choice !== 'auto') return choice;
+  return tty.stdout && tty.stderr ? 'pretty' : 'json';
+}
+
+/**
+ * The server's parent logger: NDJSON (pid on each line) or pino-pretty lines, to `destination`
+ * (default stderr), synchronous so nothing is lost on exit.
+ */
+export function createServeLogger(
+  format: 'pretty' | 'json',
+  level: ServerLogLevel,
+  destination: NodeJS.WritableStream | number = 2,
+): Logger {
+  if (format === 'json') {
+    const stream =
+      typeof destination === 'number' ? pino.destination({ fd: destination, sync: true }) : destination;
+    return pino({ level, base: { pid: process.pid } }, stream);
+  }
+  const stream = pretty({
+    destination,
+    sync: true,
+    colorize: typeof destination === 'number' && process.stderr.isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    singleLine: true,
+  });
+  return pino({ level, base: { pid: process.pid } }, stream);
 }
 
 /** Maps the flags to server options; throws OtaFleetError ERR_USAGE on a bad --fault. */
@@ -52,17 +101,34 @@ export function serveOptions(args: ServeArgs): OtaServerOptions {
     seedDemo: args['seed-demo'] && args['no-seed-demo'] !== true,
     faults,
     logLevel: args['log-level'],
+    demoBandwidth: args['demo-bandwidth'],
   };
+  if (args['reset-demo']) options.resetDemo = true;
   if (args.data !== undefined) options.dataFile = args.data;
   if (args['admin-token'] !== undefined) options.adminToken = args['admin-token'];
   if (args['cors-origin'] !== undefined) options.corsOrigin = args['cors-origin'];
   return options;
 }
 
+// Where a wildcard bind really listens, and the address this machine reaches it at.
+const WILDCARDS: Readonly<Record<string, string>> = {
+  '0.0.0.0': 'every IPv4 interface',
+  '::': 'every interface',
+};
+
+function listeningOn(server: Pick<OtaServer, 'url' | 'host' | 'port'>): string {
+  const all = WILDCARDS[server.host];
+  if (all === undefined) return server.url;
+  const bound = server.host.includes(':') ? `[${server.host}]` : server.host;
+  return `http://${bound}:${server.port} (${all}; from this machine ${server.url})`;
+}
+
 /** The lines `serve` prints on stdout once listening. */
-export function renderServeBanner(server: OtaServer): string {
+export function renderServeBanner(
+  server: Pick<OtaServer, 'url' | 'host' | 'port' | 'adminToken' | 'options' | 'demo'>,
+): string {
   const lines = [
-    `ota-fleet reference OTA server listening on ${server.url} (${server.options.dialect} dialect)`,
+    `ota-fleet reference OTA server listening on ${listeningOn(server)} (${server.options.dialect} dialect)`,
     `admin token: ${server.adminToken}`,
     `data: ${server.options.dataFile === ':memory:' ? 'in memory (lost on exit; use --data FILE to keep it)' : server.options.dataFile}`,
   ];
@@ -70,6 +136,10 @@ export function renderServeBanner(server: OtaServer): string {
     const d = server.demo;
     lines.push(
       `demo: product ${d.productId} (accessKey ${d.accessKey}), ${d.devices} devices dev-001..dev-100 at V1.0, package ${d.packageId} (V1.1, verified)`,
+    );
+    const rate = server.options.demoBandwidth;
+    lines.push(
+      `demo: downloads ${rate > 0 ? `paced at ${rate} bytes/s per request (--demo-bandwidth 0: full speed)` : 'at full speed'}; reset the demo fleet with POST /api/demo/reset or --reset-demo`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -80,8 +150,10 @@ export async function runServe(
   options: OtaServerOptions,
   signal: AbortSignal = interruptSignal,
   out: (text: string) => void = (t) => void process.stdout.write(t),
+  logFormat: LogFormatChoice = 'auto',
 ): Promise<void> {
-  const server = await startOtaServer(options);
+  const logger = createServeLogger(resolveLogFormat(logFormat), options.logLevel ?? 'info');
+  const server = await startOtaServer({ ...options, logger });
   out(renderServeBanner(server));
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
@@ -139,6 +211,22 @@ function builder(y: Argv) {
         describe:
           'one other web origin allowed to call the management API, with CORS headers (e.g. http://localhost:5173)',
       })
+      .option('demo-bandwidth', {
+        type: 'number',
+        default: 2048,
+        describe:
+          'bytes per second each download of a demo device is sent at, so a rollout by hand takes minutes (0 = full speed)',
+      })
+      .option('reset-demo', {
+        type: 'boolean',
+        default: false,
+        describe: 'reset the demo fleet at start: its batches and tasks removed, devices back to V1.0',
+      })
+      .option('log-format', {
+        choices: ['auto', 'pretty', 'json'] as const,
+        default: 'auto' as const,
+        describe: 'auto: pretty lines on a terminal, NDJSON otherwise',
+      })
       .option('fault', {
         type: 'string',
         array: true,
@@ -162,5 +250,5 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
   describe: 'Run the reference OneNET Studio OTA server (device API + management API) until Ctrl-C',
   builder: builder as unknown as CommandModule<object, ServeArgs>['builder'],
-  handler: (args) => runServe(serveOptions(args)),
+  handler: (args) => runServe(serveOptions(args), interruptSignal, undefined, args['log-format']),
 };

@@ -4,7 +4,7 @@
  */
 
 import { OtaFleetError } from '../error-codes.ts';
-import { Errno, TaskStatus } from '../ota/codes.ts';
+import { Errno, MAX_PACKAGE_BYTES, TaskStatus } from '../ota/codes.ts';
 import type { Dialect } from '../ota/envelope.ts';
 import { type FaultConfig, parseFaultConfig } from './faults.ts';
 
@@ -38,6 +38,10 @@ export interface OtaServerOptions {
   downloadingOn?: DownloadingOn;
   /** Create the demo product, 100 devices and a 256 KiB package when absent; default false. */
   seedDemo?: boolean;
+  /** Bytes per second each download of a demo-product device is sent at (0: uncapped); default 0. */
+  demoBandwidth?: number;
+  /** Reset the demo fleet at start (its batches and tasks removed, devices back to V1.0); default false. */
+  resetDemo?: boolean;
   /** Management API token; default: the one stored in the data file, else a new random one. */
   adminToken?: string;
   /** Also require the admin token on loopback (beyond loopback it is always required); default false. */
@@ -70,6 +74,8 @@ export interface ResolvedServerOptions {
   cancelledStatus: CancelledStatus;
   downloadingOn: DownloadingOn;
   seedDemo: boolean;
+  demoBandwidth: number;
+  resetDemo: boolean;
   adminToken: string | undefined;
   faults: FaultConfig;
   faultSeed: number;
@@ -128,6 +134,14 @@ function oneOf<T>(value: unknown, allowed: readonly T[], name: string, fallback:
   return value as T;
 }
 
+function nonNegative(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_PACKAGE_BYTES) {
+    fail(`${name} must be a number of bytes per second, 0..${MAX_PACKAGE_BYTES} (got ${String(value)})`);
+  }
+  return value;
+}
+
 function positive(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
@@ -169,6 +183,8 @@ export function resolveServerOptions(options: OtaServerOptions = {}): ResolvedSe
       'either',
     ),
     seedDemo: options.seedDemo ?? false,
+    demoBandwidth: nonNegative(options.demoBandwidth, 'demoBandwidth', 0),
+    resetDemo: options.resetDemo ?? false,
     adminToken: options.adminToken,
     faults,
     faultSeed: options.faultSeed ?? Math.floor(Math.random() * 2 ** 31),

@@ -13,6 +13,8 @@ export interface DemoInfo {
 }
 
 export const DEMO_PRODUCT = 'demo';
+/** The version every demo device starts at (f_version and s_version). */
+export const DEMO_START_VERSION = 'V1.0';
 const DEMO_SIZE = 256 * 1024;
 
 /** Creates the demo data unless product `demo` already exists; returns what is there. */
@@ -23,8 +25,8 @@ export function seedDemo(ctx: ServerContext, now: number): DemoInfo {
     const devices = Array.from({ length: 100 }, (_, i) => ({
       name: `dev-${String(i + 1).padStart(3, '0')}`,
       key: newKey(),
-      fVersion: 'V1.0',
-      sVersion: 'V1.0',
+      fVersion: DEMO_START_VERSION,
+      sVersion: DEMO_START_VERSION,
     }));
     state.addDevices(DEMO_PRODUCT, devices, now);
     const bytes = syntheticPackageBytes(DEMO_SIZE, 1);
@@ -55,4 +57,23 @@ export function seedDemo(ctx: ServerContext, now: number): DemoInfo {
     devices: state.devices.get(DEMO_PRODUCT)?.size ?? 0,
     packageId: pkg?.id ?? 0,
   };
+}
+
+/** What a demo reset removed and reset. */
+export interface DemoReset {
+  batches: number;
+  tasks: number;
+  devices: number;
+}
+
+/**
+ * Puts the demo fleet back to its start so a rehearsal can run again: every batch of the demo
+ * product's packages and their tasks removed, every demo device back to V1.0. Undefined when there is
+ * no demo product.
+ */
+export function resetDemo(ctx: ServerContext): DemoReset | undefined {
+  if (!ctx.state.products.has(DEMO_PRODUCT)) return undefined;
+  const reset = ctx.state.resetProduct(DEMO_PRODUCT, DEMO_START_VERSION);
+  ctx.log.info(reset, 'demo fleet reset');
+  return reset;
 }

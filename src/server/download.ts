@@ -9,7 +9,9 @@ import { resolveRange } from '../ota/range.ts';
 import type { MatchedRoute } from '../ota/routes.ts';
 import type { AuthOutcome } from './auth.ts';
 import type { ServerContext } from './context.ts';
+import { DEMO_PRODUCT } from './demo.ts';
 import { corruptBytes, type FaultPlan } from './faults.ts';
+import { sendPaced } from './paced.ts';
 import { downloadHeaders, sendDownloadError } from './reply.ts';
 import { countReply } from './stats.ts';
 import { parseTid, statusAfterDownload } from './task-machine.ts';
@@ -63,6 +65,11 @@ export function serveDownload(
   if (plan?.truncateFraction !== undefined) {
     ctx.faults.counts.truncate++;
     res.write(body.subarray(0, Math.floor(body.length * plan.truncateFraction)), () => res.destroy());
+    return;
+  }
+  const rate = ctx.options.demoBandwidth;
+  if (rate > 0 && device.pid === DEMO_PRODUCT) {
+    sendPaced(res, body, rate, ctx.later);
     return;
   }
   res.end(body);

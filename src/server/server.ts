@@ -14,7 +14,7 @@ import { handleManagement } from './api/management.ts';
 import { createAuthenticator } from './auth.ts';
 import { type OtaServerOptions, type ResolvedServerOptions, resolveServerOptions } from './config.ts';
 import type { ServerContext } from './context.ts';
-import { type DemoInfo, seedDemo } from './demo.ts';
+import { type DemoInfo, resetDemo, seedDemo } from './demo.ts';
 import { handleDeviceCall } from './device-api.ts';
 import { createFaultInjector } from './faults.ts';
 import { createPusher } from './push.ts';
@@ -193,6 +193,7 @@ export async function startOtaServer(options: StartOtaServerOptions = {}): Promi
   const pusher = createPusher(ctx);
   ctx.notify = (batchId, dids) => pusher.push(batchId, dids);
   const demo = opts.seedDemo ? seedDemo(ctx, Date.now()) : undefined;
+  if (opts.resetDemo) resetDemo(ctx);
   const server = createServer(
     // Host is checked by onRequest, so a request without it gets the protocol's reply, not Node's.
     { keepAliveTimeout: 5000, headersTimeout: 20_000, requestTimeout: 120_000, requireHostHeader: false },

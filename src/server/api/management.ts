@@ -10,6 +10,7 @@ import type { ServerContext } from '../context.ts';
 import { parseFaultConfig } from '../faults.ts';
 import { readBody, sendApiError, sendApiJson } from '../reply.ts';
 import { batchRoutes } from './batches.ts';
+import { demoRoutes } from './demo.ts';
 import { fleetRoutes } from './fleet.ts';
 import { corsHeaders, PREFLIGHT_HEADERS, refuseForeign, refuseMediaType } from './guard.ts';
 import { packageRoutes } from './packages.ts';
@@ -76,12 +77,16 @@ interface CompiledRoute {
   segments: string[];
 }
 
-const ROUTES: CompiledRoute[] = [...systemRoutes, ...fleetRoutes, ...packageRoutes, ...batchRoutes].map(
-  (route) => ({
-    route,
-    segments: route.path.split('/').filter(Boolean),
-  }),
-);
+const ROUTES: CompiledRoute[] = [
+  ...systemRoutes,
+  ...fleetRoutes,
+  ...packageRoutes,
+  ...batchRoutes,
+  ...demoRoutes,
+].map((route) => ({
+  route,
+  segments: route.path.split('/').filter(Boolean),
+}));
 
 type Match = { route: ApiRoute; params: Record<string, string> } | 'method' | undefined;
 

@@ -191,6 +191,34 @@ export function createOtaState(store: OtaStore, log: Logger) {
       );
     },
 
+    /**
+     * Puts a product back to its start: every batch of its packages and their tasks deleted (from
+     * memory and the database, in one transaction), every device's versions set to `version`.
+     */
+    resetProduct(pid: string, version: string): { batches: number; tasks: number; devices: number } {
+      const pkgIds = new Set([...packages.values()].filter((p) => p.pid === pid).map((p) => p.id));
+      const batchIds = new Set([...batches.values()].filter((b) => pkgIds.has(b.packageId)).map((b) => b.id));
+      const fleet = [...(devices.get(pid)?.values() ?? [])];
+      const removed = store.transaction(() => {
+        let n = { batches: 0, tasks: 0 };
+        for (const id of pkgIds) {
+          const r = store.deleteBatchesOfPackage(id);
+          n = { batches: n.batches + r.batches, tasks: n.tasks + r.tasks };
+        }
+        for (const d of fleet) {
+          setVersion(d, ModuleType.FOTA, version);
+          setVersion(d, ModuleType.SOTA, version);
+        }
+        return n;
+      });
+      for (const t of [...liveTasks.values()]) if (batchIds.has(t.batchId)) untrack(t);
+      for (const id of batchIds) {
+        batches.delete(id);
+        liveByBatch.delete(id);
+      }
+      return { ...removed, devices: fleet.length };
+    },
+
     /** Records a reported version; true when it changed (and was written). */
     recordVersion: setVersion,
 

@@ -125,6 +125,10 @@ export function openStore(file: string) {
        WHERE t.batch_id = ? AND t.device_id = ? ORDER BY t.id`,
     ),
     batchTaskCount: db.prepare('SELECT COUNT(*) FROM tasks WHERE batch_id = ?').pluck(),
+    deleteTasksOfPackage: db.prepare(
+      'DELETE FROM tasks WHERE batch_id IN (SELECT id FROM batches WHERE package_id = ?)',
+    ),
+    deleteBatchesOfPackage: db.prepare('DELETE FROM batches WHERE package_id = ?'),
     batchTaskCountByStatus: db
       .prepare('SELECT COUNT(*) FROM tasks WHERE batch_id = ? AND status = ?')
       .pluck(),
@@ -134,6 +138,11 @@ export function openStore(file: string) {
     db,
     close: () => db.close(),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
+    /** Deletes every batch of a package and their tasks; returns how many of each. */
+    deleteBatchesOfPackage(packageId: number): { batches: number; tasks: number } {
+      const tasks = s.deleteTasksOfPackage.run(packageId).changes;
+      return { tasks, batches: s.deleteBatchesOfPackage.run(packageId).changes };
+    },
     getMeta: (key: string) => s.getMeta.get(key) as string | undefined,
     setMeta: (key: string, value: string) => void s.setMeta.run(key, value),
     insertProduct: (p: ProductRecord) => void s.insertProduct.run(p.id, p.name, p.accessKey, p.createdAt),

@@ -1,8 +1,18 @@
 import { createServer } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import yargs from 'yargs';
-import { runServe, type ServeArgs, serveCommand, serveOptions } from '../../../src/cli/serve.ts';
+import {
+  createServeLogger,
+  renderServeBanner,
+  resolveLogFormat,
+  runServe,
+  type ServeArgs,
+  serveCommand,
+  serveOptions,
+} from '../../../src/cli/serve.ts';
 import { createAdminClient } from '../../../src/server/api/admin-client.ts';
+import { resolveServerOptions } from '../../../src/server/config.ts';
 
 function parse(argv: string[]): Promise<ServeArgs> {
   return new Promise((resolve, reject) => {
@@ -46,6 +56,7 @@ describe('ota-fleet serve', () => {
       seedDemo: false,
       faults: { check: { latencyMs: 5 }, '*': { resetRate: 0.1 }, download: { stallMs: 'never' } },
       logLevel: 'info',
+      demoBandwidth: 2048,
     });
     const defaults = serveOptions(await parse(['serve']));
     expect(defaults).toMatchObject({
@@ -56,6 +67,14 @@ describe('ota-fleet serve', () => {
       cancelledStatus: 6,
     });
     await expect(parse(['serve', '--no-task-errno', '12'])).rejects.toThrow();
+    const demo = await parse(['serve', '--demo-bandwidth', '0', '--reset-demo', '--log-format', 'json']);
+    expect(serveOptions(demo)).toMatchObject({ demoBandwidth: 0, resetDemo: true });
+    expect(demo['log-format']).toBe('json');
+    expect((await parse(['serve']))['log-format']).toBe('auto');
+    expect(serveOptions(await parse(['serve', '--cors-origin', 'http://localhost:5173'])).corsOrigin).toBe(
+      'http://localhost:5173',
+    );
+    await expect(parse(['serve', '--log-format', 'xml'])).rejects.toThrow();
     expect(() => serveOptions({ ...defaults, fault: ['check.latency=5'] } as never)).toThrow(/check.latency/);
   });
 
@@ -91,5 +110,59 @@ describe('ota-fleet serve', () => {
     } finally {
       await new Promise((r) => blocker.close(r));
     }
+  });
+
+  it('says where a wildcard bind really listens (--host 0.0.0.0), and how to reach it here', () => {
+    const banner = (host: string, url: string) =>
+      renderServeBanner({
+        host,
+        port: 8080,
+        url,
+        adminToken: 't',
+        options: resolveServerOptions({ host }),
+        demo: undefined,
+      });
+    expect(banner('0.0.0.0', 'http://127.0.0.1:8080')).toMatch(
+      /^ota-fleet reference OTA server listening on http:\/\/0\.0\.0\.0:8080 \(every IPv4 interface; from this machine http:\/\/127\.0\.0\.1:8080\)/,
+    );
+    expect(banner('::', 'http://[::1]:8080')).toMatch(
+      /listening on http:\/\/\[::\]:8080 \(every interface; from this machine http:\/\/\[::1\]:8080\)/,
+    );
+    expect(banner('127.0.0.1', 'http://127.0.0.1:8080')).toMatch(
+      /listening on http:\/\/127\.0\.0\.1:8080 \(studio dialect\)/,
+    );
+    expect(banner('192.168.1.5', 'http://192.168.1.5:8080')).toMatch(
+      /listening on http:\/\/192\.168\.1\.5:8080 \(/,
+    );
+  });
+
+  it('logs pretty lines on a terminal and NDJSON when stdout or stderr is not one, or with --log-format json', () => {
+    expect(resolveLogFormat('auto', { stdout: true, stderr: true })).toBe('pretty');
+    expect(resolveLogFormat('auto', { stdout: false, stderr: true })).toBe('json');
+    expect(resolveLogFormat('auto', { stdout: true, stderr: false })).toBe('json');
+    expect(resolveLogFormat('json', { stdout: true, stderr: true })).toBe('json');
+    expect(resolveLogFormat('pretty', { stdout: false, stderr: false })).toBe('pretty');
+    const capture = (format: 'pretty' | 'json') => {
+      const out = new PassThrough();
+      let text = '';
+      out.on('data', (d: Buffer) => {
+        text += d.toString();
+      });
+      createServeLogger(format, 'info', out)
+        .child({ module: 'ota-server' })
+        .info({ port: 8080 }, 'reference OTA server listening');
+      return text;
+    };
+    const json = JSON.parse(capture('json').trim()) as Record<string, unknown>;
+    expect(json).toMatchObject({
+      level: 30,
+      module: 'ota-server',
+      port: 8080,
+      msg: 'reference OTA server listening',
+    });
+    const pretty = capture('pretty');
+    expect(pretty).toMatch(/INFO.*reference OTA server listening/);
+    expect(pretty).toContain('"port":8080');
+    expect(() => JSON.parse(pretty)).toThrow();
   });
 });
