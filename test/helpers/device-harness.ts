@@ -83,6 +83,8 @@ export type ScriptReply =
       body?: string | Buffer;
       /** Send only this many body bytes, then fail with a socket error (a close mid-body). */
       cutAfter?: number;
+      /** Send only this many body bytes, then nothing more (a reply that stalls mid-body). */
+      holdAfter?: number;
     }
   | { error: string }
   | { stall: true };
@@ -134,13 +136,14 @@ export class ScriptedDispatcher extends Dispatcher {
       // biome-ignore lint/suspicious/noExplicitAny: the legacy handler signature differs between typings
       (h.onHeaders as any)?.(r.status ?? 200, raw, () => {}, 'OK');
       if (aborted) return;
-      const sendUpTo = r.cutAfter ?? body.length;
+      const sendUpTo = r.cutAfter ?? r.holdAfter ?? body.length;
       // deliver in 16 KiB pieces, as a socket would
       for (let at = 0; at < sendUpTo && !aborted; at += 16_384) {
         h.onData?.(body.subarray(at, Math.min(sendUpTo, at + 16_384)));
       }
       if (aborted) return;
       if (r.cutAfter !== undefined) return h.onError(socketError('UND_ERR_SOCKET'));
+      if (r.holdAfter !== undefined) return;
       h.onComplete?.([]);
     });
     return true;
