@@ -25,7 +25,9 @@ export function underlyingCode(err: unknown): string {
 export function classifyTransportError(err: unknown): ErrorCode {
   if (err instanceof TransportAbort) return err.code;
   const code = underlyingCode(err);
-  if (code.startsWith('HPE_')) return 'ERR_TRANSPORT_BAD_HTTP';
+  // undici's llhttp errors: HPE_* codes, and some with no code at all (e.g. a status line that is not HTTP/)
+  if (code.startsWith('HPE_') || (err as { name?: unknown } | null)?.name === 'HTTPParserError')
+    return 'ERR_TRANSPORT_BAD_HTTP';
   switch (code) {
     case 'ECONNREFUSED':
       return 'ERR_TRANSPORT_CONNECT_REFUSED';

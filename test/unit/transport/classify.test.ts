@@ -27,6 +27,13 @@ describe('classifyTransportError', () => {
     }
   });
 
+  it('maps an HTTP parser error without a code (a status line that is not HTTP/) to ERR_TRANSPORT_BAD_HTTP', () => {
+    const e = Object.assign(new Error('Response does not match the HTTP/1.1 protocol'), {
+      name: 'HTTPParserError',
+    });
+    expect(classifyTransportError(e)).toBe('ERR_TRANSPORT_BAD_HTTP');
+  });
+
   it('keeps the transport own aborts (deadline, oversize reply) as they are', () => {
     expect(classifyTransportError(new TransportAbort('ERR_TRANSPORT_DEADLINE', 'late'))).toBe(
       'ERR_TRANSPORT_DEADLINE',
