@@ -162,7 +162,7 @@ function createWorkerLogger(init: WorkerInit): Logger | undefined {
   if (level !== 'debug' && level !== 'trace') return undefined;
   return pino(
     { level, base: { pid: process.pid, worker: init.workerIndex } },
-    pino.destination({ dest: 2, sync: false }),
+    pino.destination({ dest: 2, sync: true }),
   );
 }
 
