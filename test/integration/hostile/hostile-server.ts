@@ -67,7 +67,7 @@ function pump(sock: Socket, next: () => Buffer | string | undefined): void {
 const MB = Buffer.alloc(1 << 20, 0x20);
 const KB16 = Buffer.alloc(16_384, 0x20);
 
-function misbehave(kind: Kind, sock: Socket, method: string, path: string, close: boolean): void {
+function misbehave(kind: Kind, sock: Socket, path: string, close: boolean): void {
   const call = path.split('?')[0]!;
   const isCheck = /\/ota\/[^/]+\/[^/]+\/check$/.test(call);
   const isDownload = /\/download\/?$/.test(call);
@@ -81,9 +81,11 @@ function misbehave(kind: Kind, sock: Socket, method: string, path: string, close
         status: 1,
         type: 1,
       });
-      return json(sock, encodeEnvelope('studio', 0, data), close);
+      json(sock, encodeEnvelope('studio', 0, data), close);
+      return;
     }
-    return json(sock, encodeEnvelope('studio', isCheck ? 11 : 0), close);
+    json(sock, encodeEnvelope('studio', isCheck ? 11 : 0), close);
+    return;
   }
   switch (kind) {
     case 'drip': {
@@ -94,13 +96,15 @@ function misbehave(kind: Kind, sock: Socket, method: string, path: string, close
     }
     case 'endless-chunked':
       sock.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
-      return pump(sock, () => Buffer.concat([Buffer.from('4000\r\n'), KB16, Buffer.from('\r\n')]));
+      pump(sock, () => Buffer.concat([Buffer.from('4000\r\n'), KB16, Buffer.from('\r\n')]));
+      return;
     case 'oversize-json': {
       sock.write(
         `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${10 * MB.length}\r\n\r\n`,
       );
       let left = 10;
-      return pump(sock, () => (left-- > 0 ? MB : undefined));
+      pump(sock, () => (left-- > 0 ? MB : undefined));
+      return;
     }
     case 'bad-status-line':
       sock.end('HTPT/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}');
@@ -108,7 +112,8 @@ function misbehave(kind: Kind, sock: Socket, method: string, path: string, close
     case 'huge-headers': {
       sock.write('HTTP/1.1 200 OK\r\n');
       let left = 2048;
-      return pump(sock, () => (left-- > 0 ? `X-Pad-${left}: ${'p'.repeat(1000)}\r\n` : undefined));
+      pump(sock, () => (left-- > 0 ? `X-Pad-${left}: ${'p'.repeat(1000)}\r\n` : undefined));
+      return;
     }
     case 'close-mid-body':
       sock.write(
@@ -125,7 +130,6 @@ function misbehave(kind: Kind, sock: Socket, method: string, path: string, close
     case 'stall':
       return;
   }
-  void method;
 }
 
 /** Starts the hostile target. */
@@ -145,7 +149,7 @@ export async function startHostileServer(): Promise<HostileServer> {
         if (end < 0) return;
         const head = buf.subarray(0, end).toString('latin1');
         const lines = head.split('\r\n');
-        const [method = '', path = ''] = (lines[0] ?? '').split(' ');
+        const path = (lines[0] ?? '').split(' ')[1] ?? '';
         const headers = new Map(
           lines
             .slice(1)
@@ -163,7 +167,7 @@ export async function startHostileServer(): Promise<HostileServer> {
         // a healthy reply frees the connection for the next request; a misbehaving one holds it
         if (kind !== 'healthy' && !(kind === 'truncated-download' && !/\/download\/?$/.test(path)))
           busy = true;
-        misbehave(kind, sock, method, path, close);
+        misbehave(kind, sock, path, close);
       }
     });
   });
