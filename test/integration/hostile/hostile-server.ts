@@ -28,6 +28,8 @@ export type Kind = (typeof KINDS)[number];
 export interface HostileServer {
   url: string;
   received: Record<Kind, number>;
+  /** Download requests of the truncated-download devices. */
+  readonly downloads: number;
   total(): number;
   close(): Promise<void>;
 }
@@ -136,6 +138,7 @@ function misbehave(kind: Kind, sock: Socket, path: string, close: boolean): void
 export async function startHostileServer(): Promise<HostileServer> {
   const received = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
   const sockets = new Set<Socket>();
+  let downloads = 0;
   const server: Server = createServer((sock) => {
     sockets.add(sock);
     sock.on('error', () => {});
@@ -163,6 +166,7 @@ export async function startHostileServer(): Promise<HostileServer> {
         buf = buf.subarray(end + 4 + len);
         const kind = kindOf(path);
         received[kind]++;
+        if (kind === 'truncated-download' && /\/download\/?$/.test(path)) downloads++;
         const close = headers.get('connection')?.toLowerCase() === 'close';
         // a healthy reply frees the connection for the next request; a misbehaving one holds it
         if (kind !== 'healthy' && !(kind === 'truncated-download' && !/\/download\/?$/.test(path)))
@@ -176,6 +180,9 @@ export async function startHostileServer(): Promise<HostileServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    get downloads() {
+      return downloads;
+    },
     total: () => Object.values(received).reduce((a, b) => a + b, 0),
     close: () =>
       new Promise<void>((r) => {

@@ -69,3 +69,16 @@ export function requestsCounted(summary: RunSummary): number {
     .reduce((a, [, n]) => a + n, 0);
   return calls + cutApart;
 }
+
+/** Aborts the returned controller once `ready()` holds (checked every 10 ms); `at` is when it did. */
+export function stopWhen(ready: () => boolean): { signal: AbortSignal; at: () => number; cancel(): void } {
+  const ac = new AbortController();
+  let at = 0;
+  const t = setInterval(() => {
+    if (!ready()) return;
+    at = Date.now();
+    clearInterval(t);
+    ac.abort('condition met');
+  }, 10);
+  return { signal: ac.signal, at: () => at, cancel: () => clearInterval(t) };
+}

@@ -23,7 +23,7 @@ describe('token renewal', () => {
           product: { id: product.id, accessKey: product.accessKey, tokenLevel, tokenTtl: '2s' },
           fleet: { count: 4 },
           profiles: [{ name: 'p', pollInterval: '200ms', retry: { max: 0 } }],
-          stop: { duration: '5s' },
+          stop: { duration: '6s' },
         });
         const { summary } = await runScenario({
           scenario: s,
