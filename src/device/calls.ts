@@ -4,9 +4,10 @@
  */
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../error-codes.ts';
-import type { Recorder } from '../metrics/recorder.ts';
+import type { ErrorSample, Recorder } from '../metrics/recorder.ts';
 import { type Envelope, parseEnvelope } from '../ota/envelope.ts';
 import type { OtaCall } from '../ota/routes.ts';
+import type { InFlightRegistry } from '../transport/in-flight.ts';
 import { type HttpReply, type RequestSpec, sendRequest } from '../transport/request.ts';
 import type { Clock } from './clock.ts';
 import type { Rng } from './random.ts';
@@ -23,20 +24,58 @@ export interface RetryPolicy {
   maxDelay: number;
 }
 
+/**
+ * A device's request headers (Authorization, optional Host), renewed before the token's `et`: read them
+ * for each request, never keep them. Product-level tokens share one object across a worker's devices.
+ */
+export interface Credentials {
+  headers(): Record<string, string>;
+  /** `headers()` plus `Content-Type: application/json`, for POST calls. */
+  postHeaders(): Record<string, string>;
+}
+
+/** Credentials that never change (tests, targets without keys). */
+export function fixedCredentials(headers: Record<string, string>): Credentials {
+  const post = { ...headers, 'Content-Type': 'application/json' };
+  return { headers: () => headers, postHeaders: () => post };
+}
+
+/** Longest body excerpt kept in an error sample, characters. */
+export const SAMPLE_BODY_CHARS = 200;
+
 /** What every call of one device shares. */
 export interface CallContext {
   dispatcher: Dispatcher;
   reset: boolean;
-  headers: Record<string, string>;
-  /** `headers` plus `Content-Type: application/json`, for POST calls. */
-  postHeaders: Record<string, string>;
+  credentials: Credentials;
+  /** Deadline of one whole exchange (requestTimeout), ms. */
   timeoutMs: number;
+  /** The worker's in-flight registry (deadlines, requests cut by the stop); absent in unit tests. */
+  inFlight?: InFlightRegistry;
   recorder: Recorder;
   clock: Clock;
   rng: Rng;
   retry: RetryPolicy;
   /** errnos that are a normal answer for this call (e.g. no-task on check), not errors. */
   expected?: ReadonlySet<number>;
+}
+
+/** Offers one failed request to the recorder as a sample: never the Authorization value, a short body. */
+export function sampleFailure(
+  ctx: CallContext,
+  call: OtaCall,
+  method: string,
+  path: string,
+  code: ErrorCode,
+  extra: { status?: number; errno?: number; body?: string; detail?: string },
+): void {
+  const sample: ErrorSample = { code, call, method, path, atMs: Date.now() };
+  if (extra.status !== undefined) sample.status = extra.status;
+  if (extra.errno !== undefined) sample.errno = extra.errno;
+  if (extra.body !== undefined && extra.body.length > 0)
+    sample.body = extra.body.length > SAMPLE_BODY_CHARS ? extra.body.slice(0, SAMPLE_BODY_CHARS) : extra.body;
+  if (extra.detail !== undefined) sample.detail = extra.detail;
+  ctx.recorder.sampleError(sample);
 }
 
 /** Turns an HTTP reply into an outcome and the error code to record (undefined: not an error). */
@@ -89,8 +128,9 @@ export async function callOta(
   let attempt = 0;
   let at = intendedAt;
   for (;;) {
-    const headers = body === undefined ? ctx.headers : ctx.postHeaders;
+    const headers = body === undefined ? ctx.credentials.headers() : ctx.credentials.postHeaders();
     const spec: RequestSpec = {
+      call,
       method,
       path,
       headers,
@@ -99,22 +139,32 @@ export async function callOta(
       reset: ctx.reset,
     };
     if (body !== undefined) spec.body = body;
-    const reply = await sendRequest(ctx.dispatcher, spec);
+    const reply = await sendRequest(ctx.dispatcher, spec, ctx.inFlight);
     let outcome: CallOutcome;
     if (reply.ok) {
       const c = classifyReply(reply, ctx.expected);
       outcome = c.outcome;
-      if (c.error)
+      if (c.error) {
         ctx.recorder.recordCall(
           call,
           reply.micros,
           c.error,
           c.tag === undefined ? undefined : { detail: c.tag },
         );
-      else ctx.recorder.recordCall(call, reply.micros);
+        const extra: Parameters<typeof sampleFailure>[5] = { status: reply.status, body: reply.body };
+        if (c.outcome.kind === 'reply') extra.errno = c.outcome.envelope.errno;
+        else extra.detail = c.outcome.detail;
+        sampleFailure(ctx, call, method, path, c.error, extra);
+      } else ctx.recorder.recordCall(call, reply.micros);
     } else {
-      outcome = { kind: 'failed', code: reply.code, detail: reply.detail, retryable: true };
+      outcome = {
+        kind: 'failed',
+        code: reply.code,
+        detail: reply.detail,
+        retryable: reply.code !== 'ERR_CUT_BY_STOP',
+      };
       ctx.recorder.recordCall(call, reply.micros, reply.code);
+      sampleFailure(ctx, call, method, path, reply.code, { detail: reply.detail });
     }
     if (outcome.kind === 'reply' || !outcome.retryable || attempt >= ctx.retry.max || ctx.clock.stopped)
       return outcome;

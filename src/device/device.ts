@@ -4,10 +4,11 @@
  * → poll again after the poll interval with jitter. In `visit` mode (open arrival-rate model) the device
  * does one pass and leaves. Server misbehaviour is data, recorded by the calls; nothing here throws for it.
  */
-import { isFinalStatus, type ModuleTypeValue, TaskStatus, versionField } from '../ota/codes.ts';
+import { Errno, type ModuleTypeValue, Step, TaskStatus, versionField } from '../ota/codes.ts';
+import { encodeStepBody, encodeVersionBody, parseCheckTask, parseTaskState } from '../ota/payloads.ts';
 import { otaPaths } from '../ota/routes.ts';
 import type { Profile } from '../scenario/schema.ts';
-import { type CallContext, callOta } from './calls.ts';
+import { backoffDelay, type CallContext, callOta, sampleFailure } from './calls.ts';
 import { type DownloadSettings, downloadStep, type SavedDownload, savedFor } from './download.ts';
 import { drawFaultPlan, type FaultPlan } from './faults.ts';
 import { jitter } from './random.ts';
@@ -40,6 +41,10 @@ interface Task {
 interface DeviceState {
   opts: DeviceOptions;
   saved?: SavedDownload;
+  /** The task whose download is saved (asked about after a reboot, before resuming). */
+  savedTask?: Task;
+  /** Tasks whose outcome this device has recorded: each task ends once, however often it is offered. */
+  ended?: Set<string>;
   /** Per task (by tid): its fault plan and when the device first saw it. Created on the first task. */
   tasks?: Map<string, { plan: FaultPlan; seenAt: number }>;
   /** The device has seen at least one task (counted once in devices_with_task). */
@@ -51,26 +56,8 @@ interface DeviceState {
 
 const REBOOT_MS = 1000;
 
-function parseTask(data: unknown, module: ModuleTypeValue): Task | undefined {
-  const d = data as Record<string, unknown> | null;
-  if (!d || (typeof d.tid !== 'string' && typeof d.tid !== 'number')) return undefined;
-  if (typeof d.size !== 'number' || typeof d.md5 !== 'string' || typeof d.target !== 'string')
-    return undefined;
-  return {
-    tid: String(d.tid),
-    target: d.target,
-    size: d.size,
-    md5: d.md5,
-    status: Number(d.status ?? 1),
-    module,
-  };
-}
-
 function versionBody(v: DeviceOptions['versions']): string {
-  const body: Record<string, string> = {};
-  if (v.f_version) body.f_version = v.f_version;
-  if (v.s_version) body.s_version = v.s_version;
-  return JSON.stringify(body);
+  return encodeVersionBody(v);
 }
 
 /** Runs a device until its clock stops (loop) or after one pass (visit). */
@@ -99,6 +86,8 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
         versionBody(opts.versions),
         at,
       );
+      // a saved download: ask its task's state before resuming (official SDK), end it if it ended
+      if (state.savedTask && !ctx.clock.stopped) await askBeforeResume(state, state.savedTask);
       at = ctx.clock.now();
     }
     for (const module of opts.modules) {
@@ -112,12 +101,19 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
       }
       const out = await callOta(ctx, 'check', 'GET', cached.path, undefined, at);
       at = ctx.clock.now();
-      if (out.kind !== 'reply' || out.envelope.errno !== 0) continue;
-      const task = parseTask(out.envelope.data, module);
-      if (!task) {
+      if (out.kind !== 'reply' || out.envelope.errno !== Errno.OK) continue;
+      const parsed = parseCheckTask(out.envelope.data);
+      if (!parsed.ok) {
         ctx.recorder.count('errors', 1, { code: 'ERR_OTA_BAD_REPLY', call: 'check' });
+        sampleFailure(ctx, 'check', 'GET', cached.path, 'ERR_OTA_BAD_REPLY', {
+          errno: out.envelope.errno,
+          detail: parsed.reason,
+          body: JSON.stringify(out.envelope.data) ?? '',
+        });
         continue;
       }
+      const task: Task = { ...parsed.value, module };
+      if (state.ended?.has(task.tid)) continue;
       const result = await runTask(state, task);
       if (result === 'reboot') {
         ctx.recorder.count('device_reboots');
@@ -135,27 +131,40 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
 
 type TaskResult = 'done' | 'gave-up' | 'reboot';
 
-async function reportStep(state: DeviceState, tid: string, step: number): Promise<'ok' | 'stop'> {
+/** How a step report went: accepted, refused because the task ended (errno 20 / 22), or otherwise not. */
+type StepReply = 'ok' | 'finished' | 'cancelled' | 'stop';
+
+async function reportStep(state: DeviceState, tid: string, step: number): Promise<StepReply> {
   const { ctx, basePath } = state.opts;
   const out = await callOta(
     ctx,
     'report-status',
     'POST',
     otaPaths.reportStatus(basePath, tid),
-    `{"step":${step}}`,
+    encodeStepBody(step),
     ctx.clock.now(),
   );
   if (out.kind !== 'reply') return 'stop';
-  return out.envelope.errno === 0 ? 'ok' : 'stop';
+  switch (out.envelope.errno) {
+    case Errno.OK:
+      return 'ok';
+    case Errno.TASK_FINISHED:
+      return 'finished';
+    case Errno.TASK_CANCELLED:
+      return 'cancelled';
+    default:
+      return 'stop';
+  }
 }
 
-function finish(
-  state: DeviceState,
-  task: Task,
-  outcome: 'upgraded' | 'failed' | 'cancelled',
-  step?: number,
-): void {
+/** A task's outcome as the device records it (expired counts as failed, with step `expired`). */
+type Outcome = 'upgraded' | 'failed' | 'cancelled';
+
+function finish(state: DeviceState, task: Task, outcome: Outcome, step?: number | string): void {
   const { ctx, profile } = state.opts;
+  state.ended ??= new Set();
+  if (state.ended.has(task.tid)) return;
+  state.ended.add(task.tid);
   const from = state.startVersion[versionField(task.module)] ?? 'never-reported';
   if (outcome === 'upgraded') {
     ctx.recorder.count('devices_upgraded', 1, { profile: profile.name, from });
@@ -168,13 +177,15 @@ function finish(
     ctx.recorder.count('devices_cancelled', 1, { profile: profile.name, from });
   }
   state.tasks?.delete(task.tid);
-  if (state.saved?.tid === task.tid) state.saved = undefined;
+  if (state.saved?.tid === task.tid) {
+    state.saved = undefined;
+    state.savedTask = undefined;
+  }
 }
 
 /** Carries one task from wherever it stands to its end (or until the device gives up or reboots). */
 async function runTask(state: DeviceState, task: Task): Promise<TaskResult> {
   const { ctx, profile } = state.opts;
-  if (isFinalStatus(task.status)) return 'done';
   state.tasks ??= new Map();
   let entry = state.tasks.get(task.tid);
   if (!entry) {
@@ -189,6 +200,7 @@ async function runTask(state: DeviceState, task: Task): Promise<TaskResult> {
   const plan = entry.plan;
   const saved = savedFor(state.saved, task.tid, task.size, task.md5);
   state.saved = saved;
+  state.savedTask = task;
   if (task.status !== TaskStatus.UPGRADING && !saved.complete) {
     const r = await downloadAll(state, task, saved, plan);
     if (r !== 'complete') return r;
@@ -216,11 +228,8 @@ async function downloadAll(
   while (!ctx.clock.stopped) {
     if (profile.download.checkTaskBeforeChunk) {
       const st = await readTaskState(state, task.tid);
-      if (st.cancelled) {
-        finish(state, task, 'cancelled');
-        return 'done';
-      }
-      if (st.status >= TaskStatus.UPGRADING) return 'done';
+      if (endFromState(state, task, st)) return 'done';
+      if (st.status === TaskStatus.UPGRADING) return 'done';
     }
     const r = await downloadStep(ctx, path, saved, settings, plan);
     if (saved.interrupted && (r.kind === 'progress' || r.kind === 'complete')) {
@@ -229,27 +238,25 @@ async function downloadAll(
     }
     if (r.kind === 'error' || r.kind === 'fault') saved.interrupted = true;
     switch (r.kind) {
-      case 'cancelled':
-        finish(state, task, 'cancelled');
-        return 'done';
+      case 'task-ended':
+        return learnOutcome(state, task, 'ota-errno-5');
       case 'fault':
         if (r.fault === 'reboot') return 'reboot';
-        if (r.fault === 'low-battery') return reportFailure(state, task, 105);
+        if (r.fault === 'low-battery') return reportFailure(state, task, Step.DL_LOW_BATTERY);
         continue; // abort: resume from the saved offset
       case 'error':
         failures++;
         if (!r.retryable || failures > profile.retry.max) return 'gave-up';
         ctx.recorder.count('request_retries');
-        await ctx.clock.sleep(
-          Math.min(profile.retry.maxDelay, profile.retry.baseDelay * 2 ** (failures - 1)) * ctx.rng.next(),
-        );
+        await ctx.clock.sleep(backoffDelay(profile.retry, failures, ctx.rng.next()));
         continue;
       case 'progress':
       case 'complete': {
         const pct = Math.floor((saved.offset / Math.max(1, saved.size)) * 100);
         if (r.kind === 'progress' && pct >= nextProgress && pct < 100) {
           nextProgress = Math.floor(pct / every) * every + every;
-          if ((await reportStep(state, task.tid, pct)) === 'stop') return stopReason(state, task);
+          const sr = await reportStep(state, task.tid, pct);
+          if (sr !== 'ok') return stopReason(state, task, sr);
         }
         if (r.kind === 'complete') return 'complete';
         continue;
@@ -259,34 +266,88 @@ async function downloadAll(
   return 'gave-up';
 }
 
-/** After a refused step report, asks the task state to learn whether it was cancelled or finished. */
-async function stopReason(state: DeviceState, task: Task): Promise<TaskResult> {
-  if ((await readTaskState(state, task.tid)).cancelled) finish(state, task, 'cancelled');
-  return 'done';
+/** What a task-state call said: the status (0 when unknown) and whether it was answered at all. */
+interface StateReading {
+  status: number;
+  /** errno 22 on the task-state call: the task was cancelled. */
+  cancelled: boolean;
+  known: boolean;
 }
 
-/** Call 5: the task's status (0 when unknown) and whether the server says it was cancelled (6 or errno 22). */
-async function readTaskState(
-  state: DeviceState,
-  tid: string,
-): Promise<{ status: number; cancelled: boolean }> {
+/** Call 5: the task's status as the server knows it. */
+async function readTaskState(state: DeviceState, tid: string): Promise<StateReading> {
   const { ctx, basePath } = state.opts;
-  const st = await callOta(
-    ctx,
-    'task-state',
-    'GET',
-    otaPaths.taskState(basePath, tid),
-    undefined,
-    ctx.clock.now(),
-  );
-  if (st.kind !== 'reply') return { status: 0, cancelled: false };
-  const status = Number((st.envelope.data as { status?: unknown } | undefined)?.status) || 0;
-  return { status, cancelled: status === TaskStatus.CANCELLED || st.envelope.errno === 22 };
+  const path = otaPaths.taskState(basePath, tid);
+  const st = await callOta(ctx, 'task-state', 'GET', path, undefined, ctx.clock.now());
+  if (st.kind !== 'reply') return { status: 0, cancelled: false, known: false };
+  if (st.envelope.errno === Errno.TASK_CANCELLED) return { status: 0, cancelled: true, known: true };
+  if (st.envelope.errno !== Errno.OK) return { status: 0, cancelled: false, known: false };
+  const parsed = parseTaskState(st.envelope.data);
+  if (!parsed.ok) {
+    ctx.recorder.count('errors', 1, { code: 'ERR_OTA_BAD_REPLY', call: 'task-state' });
+    sampleFailure(ctx, 'task-state', 'GET', path, 'ERR_OTA_BAD_REPLY', {
+      errno: st.envelope.errno,
+      detail: parsed.reason,
+    });
+    return { status: 0, cancelled: false, known: false };
+  }
+  return {
+    status: parsed.value.status,
+    cancelled: parsed.value.status === TaskStatus.CANCELLED,
+    known: true,
+  };
+}
+
+/** Ends the task when the reading says it ended (cancelled, failed or expired, succeeded); true if so. */
+function endFromState(state: DeviceState, task: Task, st: StateReading): boolean {
+  if (st.cancelled) finish(state, task, 'cancelled');
+  else if (st.status === TaskStatus.FAILED) finish(state, task, 'failed', 'expired');
+  else if (st.status === TaskStatus.SUCCEEDED) {
+    // the platform finished it (e.g. a version report elsewhere): it set the module's version to target
+    state.opts.versions[versionField(task.module)] = task.target;
+    finish(state, task, 'upgraded');
+  } else return false;
+  return true;
+}
+
+/**
+ * The server said the task ended without saying how (`Ota-Errno: 5` = cancelled or expired; errno 20 =
+ * finished): the task-state call tells which, and the device records that outcome once. A task the
+ * server still has live (an injected or stray reply) gets no outcome: the device tries again later.
+ */
+async function learnOutcome(
+  state: DeviceState,
+  task: Task,
+  why: 'ota-errno-5' | 'finished',
+): Promise<TaskResult> {
+  const st = await readTaskState(state, task.tid);
+  if (endFromState(state, task, st)) return 'done';
+  // errno 20 is final by itself: a task the device cannot learn more about failed elsewhere
+  if (why === 'finished' && !st.known) finish(state, task, 'failed', 'finished');
+  return 'gave-up';
+}
+
+/** After a refused step report: errno 22 is a cancel, errno 20 a task that ended elsewhere. */
+async function stopReason(state: DeviceState, task: Task, why: StepReply): Promise<TaskResult> {
+  if (why === 'cancelled') {
+    finish(state, task, 'cancelled');
+    return 'done';
+  }
+  if (why === 'finished') return learnOutcome(state, task, 'finished');
+  // refused for another reason (out of order, transport): a cancel may be why; the state call says
+  return endFromState(state, task, await readTaskState(state, task.tid)) ? 'done' : 'gave-up';
+}
+
+/** After a reboot with a saved download: the task's state decides whether it still needs resuming. */
+async function askBeforeResume(state: DeviceState, task: Task): Promise<void> {
+  if (state.ended?.has(task.tid)) return;
+  endFromState(state, task, await readTaskState(state, task.tid));
 }
 
 async function reportFailure(state: DeviceState, task: Task, step: number): Promise<TaskResult> {
-  if ((await reportStep(state, task.tid, step)) === 'ok') finish(state, task, 'failed', step);
-  else return stopReason(state, task);
+  const sr = await reportStep(state, task.tid, step);
+  if (sr !== 'ok') return stopReason(state, task, sr);
+  finish(state, task, 'failed', step);
   return 'done';
 }
 
@@ -306,13 +367,15 @@ async function install(
         call: 'download',
       });
     // 2xx steps are valid only while upgrading: report the download done (101), then the failed check (205)
-    if ((await reportStep(state, task.tid, 101)) === 'stop') return stopReason(state, task);
-    if (bad || plan.md5Mismatch) return reportFailure(state, task, 205);
+    const sr = await reportStep(state, task.tid, Step.DOWNLOAD_OK);
+    if (sr !== 'ok') return stopReason(state, task, sr);
+    if (bad || plan.md5Mismatch) return reportFailure(state, task, Step.UP_MD5_FAILED);
   }
   await ctx.clock.sleep(profile.installTime);
   if (ctx.clock.stopped) return 'gave-up';
   if (plan.installFailStep !== undefined) return reportFailure(state, task, plan.installFailStep);
-  if ((await reportStep(state, task.tid, 201)) === 'stop') return stopReason(state, task);
+  const sr = await reportStep(state, task.tid, Step.UPGRADE_OK);
+  if (sr !== 'ok') return stopReason(state, task, sr);
   versions[versionField(task.module)] = task.target;
   await callOta(
     ctx,

@@ -5,10 +5,10 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { ErrorCode } from '../error-codes.ts';
-import { Header } from '../ota/codes.ts';
+import { Header, OtaErrno } from '../ota/codes.ts';
 import { formatRange } from '../ota/range.ts';
 import { streamRequest } from '../transport/request.ts';
-import type { CallContext } from './calls.ts';
+import { type CallContext, sampleFailure } from './calls.ts';
 import type { FaultPlan } from './faults.ts';
 
 /** The package bytes a device has saved so far ("flash"), kept across reboots and resumes. */
@@ -34,7 +34,8 @@ export interface DownloadSettings {
 export type ChunkResult =
   | { kind: 'progress' }
   | { kind: 'complete' }
-  | { kind: 'cancelled' }
+  /** `Ota-Errno: 5`: the task was cancelled or expired (the task-state call tells which). */
+  | { kind: 'task-ended' }
   | { kind: 'error'; code: ErrorCode; retryable: boolean }
   | { kind: 'fault'; fault: 'abort' | 'low-battery' | 'reboot' };
 
@@ -69,6 +70,11 @@ function faultIn(
   return undefined;
 }
 
+/** Failures that mean the body ended early (not a deadline or a stop). */
+function isBreak(code: ErrorCode): boolean {
+  return code === 'ERR_TRANSPORT_RESET' || code === 'ERR_TRANSPORT_BAD_HTTP';
+}
+
 /**
  * Sends one download request from `saved.offset` (a chunk, or the rest) and streams it into `saved`.
  * Faults fire once: the plan entry is removed when it strikes.
@@ -82,17 +88,33 @@ export async function downloadStep(
 ): Promise<ChunkResult> {
   const start = saved.offset;
   const end = settings.chunkSize > 0 ? Math.min(saved.size, start + settings.chunkSize) - 1 : undefined;
-  const headers =
-    start === 0 && end === undefined ? ctx.headers : { ...ctx.headers, Range: formatRange(start, end) };
+  const base = ctx.credentials.headers();
+  const headers = start === 0 && end === undefined ? base : { ...base, Range: formatRange(start, end) };
   const t0 = ctx.clock.now();
+  const want = (end === undefined ? saved.size : end + 1) - start;
+  // the device's own slowness (bandwidth cap, a planned stall) is not counted against the deadline
+  let ownTimeMs = settings.bandwidth ? (want / settings.bandwidth) * 1000 : 0;
+  if (plan.stallAt !== undefined && faultIn(plan, saved.size, start, start + want) === 'stall')
+    ownTimeMs += plan.stallMs;
+  let contentLength = -1;
   let otaErrno = 0;
   let boundsOk = true;
   let struck: 'abort' | 'low-battery' | 'reboot' | undefined;
   const reply = await streamRequest(
     ctx.dispatcher,
-    { method: 'GET', path, headers, timeoutMs: settings.timeoutMs, intendedAt: t0, reset: ctx.reset },
+    {
+      call: 'download',
+      method: 'GET',
+      path,
+      headers,
+      timeoutMs: settings.timeoutMs,
+      intendedAt: t0,
+      reset: ctx.reset,
+    },
     (status, h) => {
       otaErrno = Number(header(h, Header.OTA_ERRNO) ?? 0);
+      const cl = header(h, Header.CONTENT_LENGTH);
+      if (cl !== undefined && /^\d+$/.test(cl)) contentLength = Number(cl);
       if (status !== 200 && status !== 206) return false;
       if (otaErrno !== 0) return false;
       const rs = header(h, Header.CONTENT_RANGE_START);
@@ -124,35 +146,57 @@ export async function downloadStep(
       }
       return 'continue';
     },
+    ctx.inFlight ? { registry: ctx.inFlight, ownTimeMs } : { ownTimeMs },
   );
+  const sample = (code: ErrorCode, extra: Parameters<typeof sampleFailure>[5]) =>
+    sampleFailure(ctx, 'download', 'GET', path, code, extra);
   if (!reply.ok) {
     ctx.recorder.recordCall('download', reply.micros, reply.code);
-    return { kind: 'error', code: reply.code, retryable: true };
+    sample(reply.code, { detail: reply.detail });
+    return { kind: 'error', code: reply.code, retryable: reply.code !== 'ERR_CUT_BY_STOP' };
   }
   ctx.recorder.count('ota_download_bytes', saved.offset - start);
   if (reply.status !== 200 && reply.status !== 206) {
     ctx.recorder.recordCall('download', reply.micros, 'ERR_HTTP_STATUS', { detail: String(reply.status) });
+    sample('ERR_HTTP_STATUS', { status: reply.status, errno: otaErrno });
     return { kind: 'error', code: 'ERR_HTTP_STATUS', retryable: reply.status >= 500 };
   }
-  if (otaErrno !== 0) {
-    const cancelled = otaErrno === 5;
+  if (otaErrno !== OtaErrno.OK) {
+    const ended = otaErrno === OtaErrno.TASK_CANCELLED_OR_EXPIRED;
     ctx.recorder.recordCall(
       'download',
       reply.micros,
-      cancelled ? undefined : 'ERR_OTA_DOWNLOAD_ERRNO',
-      cancelled ? undefined : { detail: String(otaErrno) },
+      ended ? undefined : 'ERR_OTA_DOWNLOAD_ERRNO',
+      ended ? undefined : { detail: String(otaErrno) },
     );
-    return cancelled
-      ? { kind: 'cancelled' }
-      : { kind: 'error', code: 'ERR_OTA_DOWNLOAD_ERRNO', retryable: false };
+    if (ended) return { kind: 'task-ended' };
+    sample('ERR_OTA_DOWNLOAD_ERRNO', { status: reply.status, errno: otaErrno });
+    return { kind: 'error', code: 'ERR_OTA_DOWNLOAD_ERRNO', retryable: false };
   }
   if (!boundsOk) {
     ctx.recorder.recordCall('download', reply.micros, 'ERR_OTA_RANGE_MISMATCH');
+    sample('ERR_OTA_RANGE_MISMATCH', {
+      status: reply.status,
+      detail: `asked ${formatRange(start, end)}, got start ${String(header(reply.headers, Header.CONTENT_RANGE_START))}`,
+    });
     return { kind: 'error', code: 'ERR_OTA_RANGE_MISMATCH', retryable: true };
   }
   if (reply.failure) {
-    ctx.recorder.recordCall('download', reply.micros, reply.failure.code);
-    return { kind: 'error', code: reply.failure.code, retryable: true };
+    // the body broke off: fewer bytes than Content-Length is a truncated download
+    const got = reply.bytes;
+    const code: ErrorCode =
+      contentLength >= 0 && got < contentLength && isBreak(reply.failure.code)
+        ? 'ERR_DOWNLOAD_TRUNCATED'
+        : reply.failure.code;
+    ctx.recorder.recordCall('download', reply.micros, code);
+    sample(code, {
+      status: reply.status,
+      detail:
+        code === 'ERR_DOWNLOAD_TRUNCATED'
+          ? `${got} of ${contentLength} bytes (${reply.failure.detail})`
+          : reply.failure.detail,
+    });
+    return { kind: 'error', code, retryable: code !== 'ERR_CUT_BY_STOP' };
   }
   ctx.recorder.recordCall('download', reply.micros);
   ctx.recorder.recordDuration('ota_download_ttfb', reply.ttfbMicros);
@@ -161,6 +205,10 @@ export async function downloadStep(
   if (saved.offset < expectedEnd) {
     // the server closed the body early (a truncated reply): resume from here
     ctx.recorder.count('errors', 1, { code: 'ERR_OTA_SIZE_MISMATCH', call: 'download' });
+    sample('ERR_OTA_SIZE_MISMATCH', {
+      status: reply.status,
+      detail: `${saved.offset - start} of ${want} bytes`,
+    });
     return { kind: 'error', code: 'ERR_OTA_SIZE_MISMATCH', retryable: true };
   }
   if (saved.offset >= saved.size) {

@@ -1,4 +1,5 @@
 /** The faults one device draws for one task, from its profile's probabilities; each happens at most once per task. */
+import { INSTALL_FAILURE_STEPS } from '../ota/codes.ts';
 import type { Rng } from './random.ts';
 
 /** Fault probabilities of a profile (scenario `profiles[].faults`). */
@@ -24,8 +25,6 @@ export interface FaultPlan {
   installFailStep?: number;
 }
 
-const INSTALL_FAIL_STEPS = [202, 203, 204, 206] as const;
-
 /** Draws a plan; always consumes the same number of random draws so runs stay reproducible. */
 export function drawFaultPlan(odds: FaultOdds, rng: Rng): FaultPlan {
   const d = Array.from({ length: 12 }, () => rng.next());
@@ -36,6 +35,6 @@ export function drawFaultPlan(odds: FaultOdds, rng: Rng): FaultPlan {
   if (d[4]! < odds.lowBattery) plan.lowBatteryAt = at(d[5]!);
   if (d[7]! < odds.reboot) plan.rebootAt = at(d[8]!);
   if (d[9]! < odds.installFailure)
-    plan.installFailStep = INSTALL_FAIL_STEPS[Math.floor(d[10]! * INSTALL_FAIL_STEPS.length)]!;
+    plan.installFailStep = INSTALL_FAILURE_STEPS[Math.floor(d[10]! * INSTALL_FAILURE_STEPS.length)]!;
   return plan;
 }

@@ -38,6 +38,8 @@ export interface WorkerInit {
   wasm: boolean;
   /** Record nothing (the benchmark's "measuring off" case). */
   measure: boolean;
+  /** The run's log level; at `debug` the worker logs each failed request as one line on stderr. */
+  logLevel?: string;
   port: MessagePort;
 }
 

@@ -91,6 +91,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     snapshotIntervalMs: 1000,
     wasm: opts.wasm ?? true,
     measure: opts.measure ?? true,
+    logLevel: opts.log.level,
   };
   log.info({ workers, devices, target: target.info.origin }, 'starting workers');
   const youngGenerationMb = youngGenerationFor(Math.ceil(devices / workers));

@@ -3,6 +3,7 @@
  * every second, stops when told. No top-level await (PITFALLS: piscina's loader fallback).
  */
 
+import pino, { type Logger } from 'pino';
 import type { CallContext } from '../device/calls.ts';
 import { createClock } from '../device/clock.ts';
 import { runDevice } from '../device/device.ts';
@@ -10,15 +11,18 @@ import { createRng, deviceSeed, pickWeighted } from '../device/random.ts';
 import { createArrivalPacer } from '../load/arrival-rate.ts';
 import { fleetBootOffset, workerDevices } from '../load/fleet.ts';
 import { createNullRecorder, createRecorder, initMetrics, type Recorder } from '../metrics/recorder.ts';
-import { ModuleType, type ModuleTypeValue } from '../ota/codes.ts';
+import { Errno, ModuleType, type ModuleTypeValue } from '../ota/codes.ts';
 import { assignFleetVersions } from '../ota/fleet-versions.ts';
 import { devicePath } from '../ota/routes.ts';
 import { deviceName } from '../scenario/names.ts';
 import { createDispatcherSet } from '../transport/dispatchers.ts';
+import { createInFlightRegistry } from '../transport/in-flight.ts';
 import type { MainMessage, WorkerDone, WorkerInit, WorkerMessage } from './protocol.ts';
 import { createTokenSource } from './tokens.ts';
 
 const TICK_MS = 10;
+/** Longest wait after the stop for in-flight requests to end by themselves, ms (then they are cut). */
+const MAX_GRACE_MS = 1000;
 
 /** Runs one worker's devices until stopped; resolves with the final snapshot. */
 export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
@@ -26,8 +30,10 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
   await initMetrics({ wasm: init.wasm });
   const inner: Recorder = init.measure ? createRecorder() : createNullRecorder();
   let recording = true;
-  const recorder = gatedRecorder(inner, () => recording);
+  const log = createWorkerLogger(init);
+  const recorder = gatedRecorder(inner, () => recording, log);
   const clock = createClock();
+  const inFlight = createInFlightRegistry();
   const dispatchers = createDispatcherSet({
     origin: init.target.origin,
     mode: s.connections.mode,
@@ -40,7 +46,7 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
   const modules: ModuleTypeValue[] = s.fleet.modules.map((m) =>
     m === 'fota' ? ModuleType.FOTA : ModuleType.SOTA,
   );
-  const expected = new Set<number>([s.target.noTaskErrno, 20, 22]);
+  const expected = new Set<number>([s.target.noTaskErrno, Errno.TASK_FINISHED, Errno.TASK_CANCELLED]);
   const t0 = clock.now() + (init.startEpochMs - Date.now());
   let active = 0;
   const post = (m: WorkerMessage) => port.postMessage(m);
@@ -60,13 +66,12 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
     const name = deviceName(s.fleet.namePattern, index);
     const rng = createRng(deviceSeed(s.seed, index));
     const profile = pickWeighted(profiles, rng.next());
-    const headers = tokens.headersFor(name);
     const ctx: CallContext = {
       dispatcher: dispatchers.forDevice(index),
       reset: dispatchers.resetEachRequest,
-      headers,
-      postHeaders: postHeadersFor(headers),
+      credentials: tokens.credentialsFor(name),
       timeoutMs: profile.requestTimeout,
+      inFlight,
       recorder,
       clock,
       rng,
@@ -90,16 +95,6 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
     });
   };
 
-  // product-level tokens share one headers object: share its POST variant too (memory per device)
-  const postHeaders = new WeakMap<Record<string, string>, Record<string, string>>();
-  const postHeadersFor = (h: Record<string, string>) => {
-    let p = postHeaders.get(h);
-    if (!p) {
-      p = { ...h, 'Content-Type': 'application/json' };
-      postHeaders.set(h, p);
-    }
-    return p;
-  };
   const running: Promise<void>[] = [];
   let count = 0;
   if (s.load.model === 'fleet') {
@@ -130,10 +125,14 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
       await clock.sleep(TICK_MS);
     }
   }
-  await waitStopped(clock, running, () => graceMs);
+  await waitStopped(clock, running, () => Math.min(graceMs, MAX_GRACE_MS));
+  // every request still in flight is counted once as cut (with its age), then the recorder closes so
+  // its later failure (the dispatchers are destroyed, not closed: close() waits for stuck requests)
+  // is not counted again
+  inFlight.cutAll((call, us) => recorder.recordCut(call, us));
   recording = false;
   clearInterval(timer);
-  await dispatchers.close();
+  await dispatchers.destroy();
   post({
     type: 'final',
     workerIndex: init.workerIndex,
@@ -157,8 +156,21 @@ async function waitStopped(
   await Promise.race([all, new Promise((r) => setTimeout(r, graceMs()))]);
 }
 
-/** A Recorder that drops everything once `on()` turns false (in-flight calls cut by the stop). */
-function gatedRecorder(r: Recorder, on: () => boolean): Recorder {
+/** A pino logger to stderr for `--log-level debug` (one line per failed request); none at other levels. */
+function createWorkerLogger(init: WorkerInit): Logger | undefined {
+  const level = init.logLevel;
+  if (level !== 'debug' && level !== 'trace') return undefined;
+  return pino(
+    { level, base: { pid: process.pid, worker: init.workerIndex } },
+    pino.destination({ dest: 2, sync: true }),
+  );
+}
+
+/**
+ * A Recorder that drops everything once `on()` turns false (in-flight calls cut by the stop). With a
+ * debug logger, each failed request offered as a sample is also logged as one line.
+ */
+function gatedRecorder(r: Recorder, on: () => boolean, log?: Logger): Recorder {
   return {
     recordCall: (call, micros, code, tags) => {
       if (on()) r.recordCall(call, micros, code, tags);
@@ -167,7 +179,9 @@ function gatedRecorder(r: Recorder, on: () => boolean): Recorder {
       if (on()) r.recordCut(call, us);
     },
     sampleError: (sample) => {
-      if (on()) r.sampleError(sample);
+      if (!on()) return;
+      r.sampleError(sample);
+      log?.debug({ module: 'device', ...sample }, 'request failed');
     },
     recordDuration: (m, us) => {
       if (on()) r.recordDuration(m, us);

@@ -93,6 +93,14 @@ export const Step = {
   UP_RETRIES_EXHAUSTED: 207,
 } as const;
 
+/** The upgrade-failure steps a device reports when its install fails (202, 203, 204, 206). */
+export const INSTALL_FAILURE_STEPS = [
+  Step.UP_LOW_BATTERY,
+  Step.UP_OUT_OF_MEMORY,
+  Step.UP_VERSION_MISMATCH,
+  Step.UP_UNKNOWN,
+] as const;
+
 /** Meaning of each non-progress step. */
 export const STEP_TEXT: Readonly<Record<number, string>> = {
   100: 'download complete',

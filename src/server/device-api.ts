@@ -3,7 +3,15 @@
  * the task state machine, version recording (written only when it changes) and fault injection.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Errno, type ModuleTypeValue, PackageType, TaskStatus } from '../ota/codes.ts';
+import { Errno, ModuleType, type ModuleTypeValue, OtaErrno, PackageType, TaskStatus } from '../ota/codes.ts';
+import {
+  encodeCheckTask,
+  encodeTaskState,
+  encodeVersions,
+  parseStepBody,
+  parseVersionBody,
+  versionOf,
+} from '../ota/payloads.ts';
 import type { MatchedRoute, OtaCall } from '../ota/routes.ts';
 import { isValidVersion } from '../ota/rules.ts';
 import type { AuthOutcome } from './auth.ts';
@@ -55,9 +63,14 @@ function check(ctx: ServerContext, res: ServerResponse, device: DeviceState, que
   const params = new URLSearchParams(query);
   const type = params.get('type');
   const version = params.get('version');
-  if ((type !== '1' && type !== '2') || version === null) return reply(ctx, res, 'check', Errno.BAD_PARAM);
+  const module =
+    type === String(ModuleType.FOTA)
+      ? ModuleType.FOTA
+      : type === String(ModuleType.SOTA)
+        ? ModuleType.SOTA
+        : 0;
+  if (module === 0 || version === null) return reply(ctx, res, 'check', Errno.BAD_PARAM);
   if (!isValidVersion(version)) return reply(ctx, res, 'check', Errno.BAD_VERSION);
-  const module = Number(type) as ModuleTypeValue;
   ctx.state.recordVersion(device, module, version);
   completeByVersion(ctx, device, module, version);
   const task = device.active[module - 1];
@@ -74,27 +87,28 @@ function check(ctx: ServerContext, res: ServerResponse, device: DeviceState, que
     );
     return reply(ctx, res, 'check', Errno.DIFF_VERSION_MISMATCH);
   }
-  reply(ctx, res, 'check', Errno.OK, {
-    target: pkg.targetVersion,
-    tid: task.id,
-    size: pkg.size,
-    md5: pkg.md5,
-    status: task.status,
-    type: pkg.type,
-  });
+  reply(
+    ctx,
+    res,
+    'check',
+    Errno.OK,
+    encodeCheckTask({
+      target: pkg.targetVersion,
+      tid: task.id,
+      size: pkg.size,
+      md5: pkg.md5,
+      status: task.status,
+      type: pkg.type,
+    }),
+  );
 }
 
 function reportVersion(ctx: ServerContext, res: ServerResponse, device: DeviceState, body: Json) {
-  const fields = [
-    [1, body.f_version],
-    [2, body.s_version],
-  ] as const;
-  if (fields.every(([, v]) => v === undefined)) return reply(ctx, res, 'report-version', Errno.BAD_BODY);
-  if (fields.some(([, v]) => v !== undefined && !isValidVersion(v))) {
-    return reply(ctx, res, 'report-version', Errno.BAD_VERSION);
-  }
-  for (const [module, v] of fields) {
-    if (typeof v !== 'string') continue;
+  const parsed = parseVersionBody(body);
+  if (!parsed.ok) return reply(ctx, res, 'report-version', parsed.errno);
+  for (const module of [ModuleType.FOTA, ModuleType.SOTA] as const) {
+    const v = versionOf(parsed.value, module);
+    if (v === undefined) continue;
     ctx.state.recordVersion(device, module, v);
     completeByVersion(ctx, device, module, v);
   }
@@ -110,8 +124,9 @@ function reportStatus(
 ) {
   const task = ownTask(ctx, device, tid);
   if (!task) return reply(ctx, res, 'report-status', Errno.BAD_PARAM);
-  if (typeof body.step !== 'number') return reply(ctx, res, 'report-status', Errno.BAD_BODY);
-  const step = body.step;
+  const parsed = parseStepBody(body);
+  if (!parsed.ok) return reply(ctx, res, 'report-status', parsed.errno);
+  const step = parsed.value.step;
   const result = applyStep(task.status, task.step, step, ctx.options.downloadingOn);
   if (result.errno === Errno.OK && (result.status !== task.status || result.step !== task.step)) {
     const now = Date.now();
@@ -130,13 +145,14 @@ function taskState(ctx: ServerContext, res: ServerResponse, device: DeviceState,
   const task = ownTask(ctx, device, tid);
   if (!task) return reply(ctx, res, 'task-state', Errno.BAD_PARAM);
   const status = task.status === TaskStatus.CANCELLED ? ctx.options.cancelledStatus : task.status;
-  reply(ctx, res, 'task-state', Errno.OK, { status });
+  reply(ctx, res, 'task-state', Errno.OK, encodeTaskState(status));
 }
 
 function queryVersion(ctx: ServerContext, res: ServerResponse, device: DeviceState): void {
-  const data: Json = {};
-  if (device.fVersion !== null) data.f_version = device.fVersion;
-  if (device.sVersion !== null) data.s_version = device.sVersion;
+  const data = encodeVersions({
+    ...(device.fVersion !== null ? { f_version: device.fVersion } : {}),
+    ...(device.sVersion !== null ? { s_version: device.sVersion } : {}),
+  });
   reply(ctx, res, 'query-version', Errno.OK, data);
 }
 
@@ -173,22 +189,37 @@ function serve(
   query: string,
   plan?: FaultPlan,
 ) {
-  if (route.call === 'report-version' || route.call === 'report-status') {
-    serveReport(ctx, req, res, route).catch((err: unknown) => internalError(ctx, res, route.call, err));
-    return;
+  const call = route.call;
+  switch (call) {
+    case 'report-version':
+    case 'report-status':
+      serveReport(ctx, req, res, route).catch((err: unknown) => internalError(ctx, res, call, err));
+      return;
+    case 'download':
+      return serveDownload(ctx, req, res, route, authenticate(ctx, req, route), plan);
+    case 'check':
+    case 'task-state':
+    case 'query-version': {
+      const auth = authenticate(ctx, req, route);
+      if (!auth.device) return reply(ctx, res, call, auth.errno);
+      if (call === 'check') return check(ctx, res, auth.device, query);
+      if (call === 'task-state') return taskState(ctx, res, auth.device, route.tid);
+      return queryVersion(ctx, res, auth.device);
+    }
+    default:
+      return unknownCall(call);
   }
-  const auth = authenticate(ctx, req, route);
-  if (route.call === 'download') return serveDownload(ctx, req, res, route, auth, plan);
-  if (!auth.device) return reply(ctx, res, route.call, auth.errno);
-  if (route.call === 'check') return check(ctx, res, auth.device, query);
-  if (route.call === 'task-state') return taskState(ctx, res, auth.device, route.tid);
-  return queryVersion(ctx, res, auth.device);
+}
+
+/** Compile-time exhaustiveness: a call added to OtaCall without a case here fails the build. */
+function unknownCall(call: never): never {
+  throw new Error(`device call ${String(call)} has no handler`);
 }
 
 function internalError(ctx: ServerContext, res: ServerResponse, call: OtaCall, err: unknown): void {
   ctx.log.error({ err, call }, 'device call failed');
   if (res.headersSent) res.destroy();
-  else if (call === 'download') sendDownloadError(res, 3);
+  else if (call === 'download') sendDownloadError(res, OtaErrno.NO_STORAGE_RESOURCE);
   else reply(ctx, res, call, Errno.INTERNAL);
 }
 
@@ -207,7 +238,12 @@ function injectFault(
       if (plan.stallMs !== 'never') ctx.later(plan.stallMs, next);
     } else if (plan.action === 'http' || plan.action === 'errno') {
       const status = plan.action === 'http' ? plan.httpStatus : 200;
-      const errno = plan.action === 'http' ? (call === 'download' ? 3 : Errno.INTERNAL) : plan.errno;
+      const errno =
+        plan.action === 'http'
+          ? call === 'download'
+            ? OtaErrno.NO_STORAGE_RESOURCE
+            : Errno.INTERNAL
+          : plan.errno;
       countReply(ctx.stats, call, errno);
       if (call === 'download') sendDownloadError(res, errno, status);
       else sendEnvelope(res, ctx.options.dialect, errno, undefined, status);

@@ -23,7 +23,10 @@ export interface DispatcherSet {
   readonly resetEachRequest: boolean;
   /** Closes the device's own client, if it has one (a device that left). */
   release(index: number): void;
+  /** Closes gracefully: waits for requests in flight (in shared mode, Pool.close does). */
   close(): Promise<void>;
+  /** The stop: destroys every dispatcher at once, failing whatever is still in flight. */
+  destroy(): Promise<void>;
 }
 
 /** Creates the dispatchers of one worker. */
@@ -52,6 +55,9 @@ export function createDispatcherSet(opts: DispatcherOptions): DispatcherSet {
       close: async () => {
         await Promise.all(pools.map((p) => p.close()));
       },
+      destroy: async () => {
+        await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
+      },
     };
   }
   const clients = new Map<number, Client>();
@@ -77,6 +83,9 @@ export function createDispatcherSet(opts: DispatcherOptions): DispatcherSet {
       const all = [...clients.values()];
       clients.clear();
       await Promise.all(all.map((c) => c.destroy().catch(() => {})));
+    },
+    destroy() {
+      return this.close();
     },
   };
 }
