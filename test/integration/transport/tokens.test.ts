@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../../src/engine/run.ts';
-import { createAdminClient } from '../../../src/server/admin-client.ts';
+import { createAdminClient } from '../../../src/server/api/admin-client.ts';
 import { spawnOtaServer } from '../../../src/server/child.ts';
 import { scenario, silentLog } from '../engine/helpers.ts';
 
