@@ -14,6 +14,7 @@ import { renderComparisonMarkdown, renderComparisonText } from '../compare/rende
 import { OtaFleetError } from '../error-codes.ts';
 import type { ComparisonSummary, RunSummary } from '../report/summary.ts';
 import { parseSummary, SCHEMA_VERSION } from '../report/summary.ts';
+import { judgeRun } from '../report/verdict.ts';
 import { resolveSummaryPath } from '../report/write.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { ExitCode, setOutcome } from './exit-codes.ts';
@@ -161,24 +162,32 @@ export async function prepareRunGate(
     ...(abort ? { abort } : {}),
     finish(summary) {
       applyThresholds(summary, thresholds, abort?.cause());
-      if (baseline === undefined || args.baseline === undefined) return;
-      const c = compareSummaries(baseline.summary, summary, {
-        policy,
-        baselineLabel: args.baseline,
-        force: args.force ?? false,
-      });
-      const warnings = [...baseline.warnings, ...(c.warnings ?? [])];
-      if (warnings.length > 0) c.warnings = warnings;
-      summary.comparison = c;
-      // every rendering shows notes; the comparison tables have no room for warnings
-      summary.notes.push(...warnings.map((w) => `comparison: ${w}`));
+      if (baseline !== undefined && args.baseline !== undefined)
+        compareWithBaseline(summary, baseline, args.baseline);
+      // judged once, after thresholds and baseline, and stored: every rendering shows this verdict
+      summary.verdict = judgeRun(summary);
     },
     setOutcomes(summary) {
       const gate = judgeGate(summary);
+      if ((summary.verdict ?? judgeRun(summary)).status === 'refused')
+        setOutcome(ExitCode.TARGET_UNREACHABLE);
       if (gate.thresholdsFailed) setOutcome(ExitCode.THRESHOLD_FAILED);
       if (gate.regressed) setOutcome(ExitCode.REGRESSION);
     },
   };
+
+  function compareWithBaseline(summary: RunSummary, baseline: LoadedSummary, label: string): void {
+    const c = compareSummaries(baseline.summary, summary, {
+      policy,
+      baselineLabel: label,
+      force: args.force ?? false,
+    });
+    const warnings = [...baseline.warnings, ...(c.warnings ?? [])];
+    if (warnings.length > 0) c.warnings = warnings;
+    summary.comparison = c;
+    // every rendering shows notes; the comparison tables have no room for warnings
+    summary.notes.push(...warnings.map((w) => `comparison: ${w}`));
+  }
 }
 
 /** Adds the policy flags (`--policy`, `--tolerance`, `--floor-ms`, `--force`) to a command. */

@@ -9,7 +9,7 @@ import { decodeHistogram, encodeHistogram, type Histogram } from './hdr.ts';
 import { metricKey, metricNameOf, parseMetricKey } from './keys.ts';
 import { callDurationMetric, callOfMetric, METRIC_CALLS, OUTCOME_TAG } from './registry.ts';
 import { deriveRollout } from './rollout.ts';
-import type { CallSummary, ErrorSummary, RunMeta, RunSummary, Totals } from './run-summary.ts';
+import type { CallSummary, ErrorSummary, FreshSummary, RunMeta, Totals } from './run-summary.ts';
 import { SCHEMA_VERSION } from './run-summary.ts';
 import { emptyLatencyStats, type LatencyStats, summarizeHistogram } from './snapshot.ts';
 import { toolInfo } from './tool.ts';
@@ -92,6 +92,10 @@ function summarizeCalls(
         ok: stats(histograms, metricKey(metric, { [OUTCOME_TAG]: 'ok' })),
         error: stats(histograms, metricKey(metric, { [OUTCOME_TAG]: 'error' })),
       },
+      cut: {
+        count: counters[metricKey('ota_requests_cut', { call })] ?? 0,
+        age: stats(histograms, metricKey('ota_request_cut_age', { call })),
+      },
     };
   }
   return out;
@@ -99,7 +103,11 @@ function summarizeCalls(
 
 function summarizeDurations(histograms: ReadonlyMap<string, Histogram>): Record<string, LatencyStats> {
   const keys = new Set(ALWAYS_DURATIONS);
-  for (const key of histograms.keys()) if (callOfMetric(metricNameOf(key)) === undefined) keys.add(key);
+  for (const key of histograms.keys()) {
+    const name = metricNameOf(key);
+    // cut ages are shown per call (calls[call].cut), apart from completed requests
+    if (callOfMetric(name) === undefined && name !== 'ota_request_cut_age') keys.add(key);
+  }
   const out: Record<string, LatencyStats> = {};
   for (const key of [...keys].sort()) out[key] = stats(histograms, key);
   return out;
@@ -127,6 +135,7 @@ function summarizeTotals(counters: Readonly<Record<string, number>>, durationMs:
     throughputBytesPerSec: seconds > 0 ? bytes / seconds : 0,
     retries: sumByName(counters, 'request_retries'),
     downloadResumes: sumByName(counters, 'download_resumes'),
+    cutRequests: sumByName(counters, 'ota_requests_cut'),
     devices: {
       booted: sumByName(counters, 'devices_booted'),
       withTask: sumByName(counters, 'devices_with_task'),
@@ -144,7 +153,7 @@ function sortedRecord<T>(entries: Iterable<[string, T]>): Record<string, T> {
 }
 
 /** Builds the summary (main thread, once at the end of a run); `meta` carries what only the engine knows. */
-export function buildSummary(state: AggregatorState, meta: RunMeta): RunSummary {
+export function buildSummary(state: AggregatorState, meta: RunMeta): FreshSummary {
   const { run } = meta;
   const startedAtMs = run.startedAtMs ?? state.startedAtMs;
   const endedAtMs = run.endedAtMs ?? Date.now();
@@ -164,7 +173,7 @@ export function buildSummary(state: AggregatorState, meta: RunMeta): RunSummary 
   }
   if (totals.requests === 0) notes.push('No requests were recorded.');
   const { source } = meta.scenario;
-  const summary: RunSummary = {
+  const summary: FreshSummary = {
     schemaVersion: SCHEMA_VERSION,
     tool: meta.tool ?? toolInfo(),
     scenario: {
@@ -191,6 +200,7 @@ export function buildSummary(state: AggregatorState, meta: RunMeta): RunSummary 
     calls: summarizeCalls(counters, decoded),
     durations: summarizeDurations(decoded),
     errors: summarizeErrors(counters),
+    errorSamples: state.errorSamples,
     timeseries,
     counters,
     histograms,

@@ -29,6 +29,7 @@ export const HISTOGRAM_NAMES = [
   'ota_status_duration',
   'ota_query_version_duration',
   'device_upgrade_duration',
+  'ota_request_cut_age',
 ] as const;
 /** Name of a histogram metric. */
 export type HistogramName = (typeof HISTOGRAM_NAMES)[number];
@@ -37,6 +38,7 @@ export type HistogramName = (typeof HISTOGRAM_NAMES)[number];
 export const COUNTER_NAMES = [
   'ota_requests',
   'ota_requests_failed',
+  'ota_requests_cut',
   'errors',
   'ota_download_bytes',
   'devices_booted',
@@ -104,7 +106,18 @@ export const METRICS: Readonly<Record<MetricName, MetricDef>> = {
     'device_upgrade_duration',
     'Per device: from the first task seen to the final status 201 acknowledged',
   ),
-  ota_requests: c('ota_requests', 'count', 'Requests made, by call', ['call']),
+  ota_request_cut_age: h(
+    'ota_request_cut_age',
+    'Age at the stop of a request the stop cut in flight (a lower bound of its latency)',
+    ['call'],
+  ),
+  ota_requests: c('ota_requests', 'count', 'Requests completed (a reply or an error), by call', ['call']),
+  ota_requests_cut: c(
+    'ota_requests_cut',
+    'count',
+    'Requests still in flight when the run stopped (not in ota_requests), by call',
+    ['call'],
+  ),
   ota_requests_failed: c('ota_requests_failed', 'count', 'Requests that ended in an error', ['call']),
   errors: c('errors', 'count', 'Errors by stable code, call and detail', [
     'code',

@@ -5,11 +5,14 @@
  * every field.
  */
 import type { OtaCall } from '../ota/routes.ts';
+import type { ErrorSample } from './error-samples.ts';
 import type { LatencyStats } from './snapshot.ts';
 import type { TimePoint } from './timeseries.ts';
 
 /** Version of the summary.json shape; bumped on any incompatible change. */
 export const SCHEMA_VERSION = 1;
+
+export type { ErrorSample } from './error-samples.ts';
 
 /** Why a run ended early; other strings may appear in newer versions. */
 export type PartialReason =
@@ -74,14 +77,22 @@ export interface Totals {
   retries: number;
   downloadResumes: number;
   devices: DeviceTotals;
+  /** Requests still in flight when the run stopped (not in `requests`); absent in older summaries. */
+  cutRequests?: number;
 }
 
 /** One device call over the whole run; latencies in µs, also split by outcome. */
 export interface CallSummary {
+  /** Completed requests (a reply or an error). */
   count: number;
   failed: number;
   latency: LatencyStats;
   latencyByOutcome: { ok: LatencyStats; error: LatencyStats };
+  /**
+   * Requests the run's stop cut in flight (not in `count`), with their age at the stop in µs: a lower
+   * bound of their latency. Absent in older summaries.
+   */
+  cut?: { count: number; age: LatencyStats };
 }
 
 /** One row of the error table: a stable code, the call and detail (e.g. `errno 17`, `HTTP 503`). */
@@ -190,17 +201,42 @@ export interface ComparisonSummary {
   warnings?: string[];
 }
 
+/**
+ * How a run reads at a glance, judged once from the summary (src/report/verdict.ts): `refused` — no
+ * device call succeeded; `failed` — a threshold failed; `regressed` — worse than its baseline;
+ * `stalled` — a call was sent but never completed; `passed` — thresholds and baseline held;
+ * `completed` — nothing to judge against.
+ */
+export type VerdictStatus = 'refused' | 'failed' | 'regressed' | 'stalled' | 'passed' | 'completed';
+
+/** The stored verdict of a run. */
+export interface RunVerdict {
+  status: VerdictStatus;
+  partial: boolean;
+  /** One line per reason, e.g. `2 of 5 thresholds failed`. */
+  reasons: string[];
+  /** For a refused or stalled run: the cause in words, with what to check. */
+  cause?: string;
+  /** E.g. a call failing above 5% without a threshold covering it, with its top error codes (absent: none). */
+  warnings?: string[];
+}
+
 /** The versioned run summary: the source of truth every report is rendered from. */
 export interface RunSummary {
   schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: string; version: string };
   scenario: ScenarioInfo;
   run: RunInfo;
+  /** The run's verdict, stored once thresholds and baseline were judged; older summaries lack it. */
+  verdict?: RunVerdict;
   totals: Totals;
-  calls: Record<OtaCall, CallSummary>;
+  /** Per device call; a call this version of ota-fleet does not know, or an older summary lacks, is absent. */
+  calls: Partial<Record<OtaCall, CallSummary>>;
   /** Other histograms (ota_download_ttfb, device_upgrade_duration, ...) by series key, µs. */
   durations: Record<string, LatencyStats>;
   errors: ErrorSummary[];
+  /** The first few failed requests of each error code (absent in older summaries). */
+  errorSamples?: ErrorSample[];
   rollout?: RolloutSummary;
   timeseries: TimePoint[];
   counters: Record<string, number>;
@@ -210,6 +246,9 @@ export interface RunSummary {
   comparison?: ComparisonSummary;
   notes: string[];
 }
+
+/** A summary built by this version of ota-fleet (`buildSummary`): every call it knows is present. */
+export type FreshSummary = RunSummary & { calls: Record<OtaCall, CallSummary> };
 
 /** What the engine knows at the end of a run and passes to `Aggregator.finish`. */
 export interface RunMeta {

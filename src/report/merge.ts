@@ -6,11 +6,12 @@
  */
 
 import { OtaFleetError } from '../error-codes.ts';
+import { mergeErrorSamples } from '../metrics/error-samples.ts';
 import { buildSummary } from '../metrics/finish.ts';
 import { mergeEncodedHistograms } from '../metrics/snapshot.ts';
 import { type CallPoint, callPoint, emptyPoint, type TimePoint, TimeSeries } from '../metrics/timeseries.ts';
 import type { OtaCall } from '../ota/routes.ts';
-import type { RolloutBatch, RunMeta, RunSummary, ScenarioInfo, TargetInfo } from './summary.ts';
+import type { FreshSummary, RolloutBatch, RunMeta, RunSummary, ScenarioInfo, TargetInfo } from './summary.ts';
 
 /** Options of `mergeSummaries`. */
 export interface MergeOptions {
@@ -256,7 +257,7 @@ function mergedShard(inputs: readonly RunSummary[], notes: string[]): RunMeta['r
  * (pure; inputs unchanged). Throws OtaFleetError('ERR_USAGE') when there is no input, or when the
  * inputs are not parts of one run (scenario, seed, schema version, shards) and `force` is not set.
  */
-export function mergeSummaries(inputs: readonly RunSummary[], opts: MergeOptions = {}): RunSummary {
+export function mergeSummaries(inputs: readonly RunSummary[], opts: MergeOptions = {}): FreshSummary {
   if (inputs.length === 0)
     throw new OtaFleetError('ERR_USAGE', 'nothing to merge: give at least one summary');
   const labels = labelsOf(inputs, opts.labels);
@@ -294,7 +295,13 @@ export function mergeSummaries(inputs: readonly RunSummary[], opts: MergeOptions
   const endReasons = distinct(inputs.flatMap((s) => (s.run.endReason ? [s.run.endReason] : [])));
   const first = inputs[0]!;
   const summary = buildSummary(
-    { startedAtMs, counters: sumCounters(inputs), histograms: mergeHistograms(inputs), series },
+    {
+      startedAtMs,
+      counters: sumCounters(inputs),
+      histograms: mergeHistograms(inputs),
+      series,
+      errorSamples: mergeErrorSamples(...inputs.map((s) => s.errorSamples)),
+    },
     {
       ...(tools.length === 1 ? { tool: first.tool } : {}),
       scenario: opts.scenario ?? first.scenario,
