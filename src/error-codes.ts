@@ -18,15 +18,13 @@ export const ERROR_CODES = {
   ERR_TRANSPORT_CONNECT_REFUSED: 'the connection was refused',
   ERR_TRANSPORT_CONNECT_TIMEOUT: 'the connection was not established in time',
   ERR_TRANSPORT_RESET: 'the connection was reset or closed mid-request',
-  ERR_TRANSPORT_TIMEOUT:
-    'no bytes arrived for the idle timeout (requestTimeout) while waiting for headers or body',
+  ERR_TRANSPORT_TIMEOUT: 'no bytes arrived for the idle timeout (requestTimeout) while waiting for headers or body',
   ERR_TRANSPORT_DEADLINE: 'the whole exchange (headers and body) did not complete within requestTimeout',
   ERR_TRANSPORT_HEADERS_OVERFLOW: 'the reply headers were larger than the client accepts',
   ERR_TRANSPORT_BAD_HTTP: 'the reply is not valid HTTP (status line, headers or chunked framing)',
   ERR_REPLY_TOO_LARGE: 'a JSON reply body over the 64 KiB cap (the protocol replies are a few hundred bytes)',
   ERR_DOWNLOAD_TRUNCATED: 'the download body ended before Content-Length bytes arrived',
-  ERR_CUT_BY_STOP:
-    'the run stopped while the request was in flight (its age so far is a lower bound of its latency)',
+  ERR_CUT_BY_STOP: 'the run stopped while the request was in flight (its age so far is a lower bound of its latency)',
   ERR_TRANSPORT_ADDRESS: 'no local address or port available (EADDRNOTAVAIL / EMFILE)',
   ERR_TRANSPORT_OTHER: 'another socket-level error',
   ERR_HTTP_STATUS: 'an HTTP status other than the protocol allows (e.g. 5xx, 404)',
