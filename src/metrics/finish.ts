@@ -144,6 +144,7 @@ function summarizeTotals(counters: Readonly<Record<string, number>>, durationMs:
       cancelled: sumByName(counters, 'devices_cancelled'),
       startsDropped: sumByName(counters, 'device_starts_dropped'),
       reboots: sumByName(counters, 'device_reboots'),
+      fullyUpgraded: sumByName(counters, 'devices_fully_upgraded'),
     },
   };
 }
@@ -206,7 +207,14 @@ export function buildSummary(state: AggregatorState, meta: RunMeta): FreshSummar
     histograms,
     notes,
   };
-  if (rolloutInput !== undefined) summary.rollout = deriveRollout(counters, timeseries, rolloutInput);
+  if (rolloutInput !== undefined) {
+    summary.rollout = deriveRollout(counters, timeseries, rolloutInput);
+    const over = summary.rollout.overcounted;
+    if (over !== undefined)
+      notes.push(
+        `Devices reported ${over} task outcomes beyond the ${summary.rollout.targeted} targeted tasks; the rollout counts leave them out (each task has one outcome).`,
+      );
+  }
   if (meta.thresholds !== undefined) summary.thresholds = meta.thresholds;
   if (meta.comparison !== undefined) summary.comparison = meta.comparison;
   return summary;

@@ -44,6 +44,7 @@ export const COUNTER_NAMES = [
   'devices_booted',
   'devices_with_task',
   'devices_upgraded',
+  'devices_fully_upgraded',
   'devices_failed',
   'devices_cancelled',
   'device_starts_dropped',
@@ -130,9 +131,21 @@ export const METRICS: Readonly<Record<MetricName, MetricDef>> = {
   ota_download_bytes: c('ota_download_bytes', 'bytes', 'Package bytes received'),
   devices_booted: c('devices_booted', 'devices', 'Virtual devices started'),
   devices_with_task: c('devices_with_task', 'devices', 'Devices that saw an upgrade task'),
-  devices_upgraded: c('devices_upgraded', 'devices', 'Devices whose upgrade succeeded', ['profile', 'from']),
-  devices_failed: c('devices_failed', 'devices', 'Devices whose upgrade failed', ['profile', 'from', 'step']),
-  devices_cancelled: c('devices_cancelled', 'devices', 'Devices whose task was cancelled', [
+  devices_upgraded: c('devices_upgraded', 'devices', 'Module tasks that ended upgraded (once per task)', [
+    'profile',
+    'from',
+  ]),
+  devices_fully_upgraded: c(
+    'devices_fully_upgraded',
+    'devices',
+    'Devices whose every targeted module upgraded (once per device)',
+  ),
+  devices_failed: c('devices_failed', 'devices', 'Module tasks that ended failed (once per task)', [
+    'profile',
+    'from',
+    'step',
+  ]),
+  devices_cancelled: c('devices_cancelled', 'devices', 'Module tasks that ended cancelled (once per task)', [
     'profile',
     'from',
   ]),

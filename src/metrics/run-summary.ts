@@ -63,6 +63,8 @@ export interface DeviceTotals {
   cancelled: number;
   startsDropped: number;
   reboots: number;
+  /** Devices whose every targeted module upgraded (absent in older summaries). */
+  fullyUpgraded?: number;
 }
 
 /** Whole-run totals; rates are 0..1, rps and throughput are per second of run duration. */
@@ -127,13 +129,24 @@ export interface ConvergencePoint {
   cancelled: number;
 }
 
-/** Rollout progress: how fast the targeted devices converged, and who failed where. */
+/**
+ * Rollout progress: how fast the targeted tasks converged, and who failed where. `targeted`,
+ * `upgraded`, `failed`, `cancelled` and `pending` count module tasks (a device with two targeted
+ * modules has two), final outcomes once per task; `devices` counts devices.
+ */
 export interface RolloutSummary {
   targeted: number;
   upgraded: number;
   failed: number;
   cancelled: number;
+  /** Tasks without an outcome: the server's live tasks (`pendingFrom: server`), else targeted − outcomes. */
   pending: number;
+  /** Where `pending` comes from (absent in older summaries: targeted − outcomes, clipped at 0). */
+  pendingFrom?: 'server' | 'devices';
+  /** Device-level figures: devices that saw a task, and those whose every targeted module upgraded. */
+  devices?: { withTask: number; upgraded: number };
+  /** Outcomes devices reported beyond the targeted tasks (left out of the counts above); absent when none. */
+  overcounted?: number;
   upgradedFraction: number;
   /** ms from the run start until that fraction of targeted devices had upgraded; null if never. */
   timeTo: { p50: number | null; p90: number | null; p99: number | null };

@@ -125,9 +125,11 @@ function countsTable(title: string, byGroup: Record<string, RolloutCounts>): str
 export function rolloutTables(summary: RunSummary): string {
   const r = summary.rollout;
   if (r === undefined) return '<p class="note">This run had no rollout.</p>';
+  const pending = r.pendingFrom === 'server' ? 'Pending (live on server)#' : 'Pending#';
   const parts = [
+    '<p class="note">Module tasks (a device with two targeted modules has two), final outcomes once per task.</p>',
     htmlTable(
-      ['Targeted#', 'Upgraded#', 'Failed#', 'Cancelled#', 'Pending#', 'to p50#', 'to p90#', 'to p99#'],
+      ['Targeted tasks#', 'Upgraded#', 'Failed#', 'Cancelled#', pending, 'to p50#', 'to p90#', 'to p99#'],
       [
         [
           n(formatCount(r.targeted)),
@@ -142,6 +144,11 @@ export function rolloutTables(summary: RunSummary): string {
       ],
     ),
   ];
+  if (r.devices !== undefined) {
+    parts.push(
+      `<p class="devices">Devices: <b>${escapeHtml(formatCount(r.devices.upgraded))}</b> of ${escapeHtml(formatCount(r.devices.withTask))} with a task upgraded (a device counts once every targeted module upgraded).</p>`,
+    );
+  }
   if (Object.keys(r.byStartVersion).length > 0)
     parts.push('<h3>By start version</h3>', countsTable('From version', r.byStartVersion));
   if (Object.keys(r.byProfile).length > 0)
@@ -203,9 +210,12 @@ export function kpiCards(summary: RunSummary): string {
   ];
   if (summary.rollout !== undefined) {
     cards.push([
-      'Upgraded',
+      'Tasks upgraded',
       `${formatCount(summary.rollout.upgraded)}/${formatCount(summary.rollout.targeted)}`,
     ]);
+    const d = summary.rollout.devices;
+    if (d !== undefined)
+      cards.push(['Devices upgraded', `${formatCount(d.upgraded)}/${formatCount(d.withTask)}`]);
   }
   if (t.devices.startsDropped > 0) cards.push(['Dropped starts', formatCount(t.devices.startsDropped)]);
   return cards

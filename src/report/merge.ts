@@ -34,7 +34,11 @@ export interface MergeOptions {
 }
 
 /** Notes `buildSummary` writes itself; the inputs' copies are dropped so the merged run says them once, if still true. */
-const REGENERATED_NOTES = ['No rollout target count was given', 'No requests were recorded.'];
+const REGENERATED_NOTES = [
+  'No rollout target count was given',
+  'No requests were recorded.',
+  'Devices reported ',
+];
 
 const APPROXIMATE_SERIES_NOTE =
   'Merged runs: per-second latency percentiles (timeseries calls p50/p90/p99) of seconds in which ' +

@@ -86,8 +86,12 @@ function headline(summary: RunSummary): string[] {
   ];
   const r = summary.rollout;
   if (r !== undefined) {
+    const devices =
+      r.devices === undefined
+        ? ''
+        : `, devices upgraded **${formatCount(r.devices.upgraded)}/${formatCount(r.devices.withTask)}**`;
     parts.push(
-      `upgraded **${formatCount(r.upgraded)}/${formatCount(r.targeted)}** (${formatPercent(r.upgradedFraction)}), p90 ${formatMillis(r.timeTo.p90)}`,
+      `module tasks upgraded **${formatCount(r.upgraded)}/${formatCount(r.targeted)}** (${formatPercent(r.upgradedFraction)})${devices}, p90 ${formatMillis(r.timeTo.p90)}`,
     );
   }
   out.push(parts.join(' · '), '');
@@ -179,9 +183,12 @@ function rolloutSection(summary: RunSummary): string[] {
   if (r === undefined) return [];
   const right = [false, true, true, true];
   const out = ['### Rollout', ''];
+  const pending = r.pendingFrom === 'server' ? 'Pending (live on the server)' : 'Pending';
   out.push(
+    'Module tasks (a device with two targeted modules has two), final outcomes once per task:',
+    '',
     ...table(
-      ['Targeted', 'Upgraded', 'Failed', 'Cancelled', 'Pending', 'p50', 'p90', 'p99'],
+      ['Targeted', 'Upgraded', 'Failed', 'Cancelled', pending, 'p50', 'p90', 'p99'],
       [
         [
           formatCount(r.targeted),
@@ -198,6 +205,12 @@ function rolloutSection(summary: RunSummary): string[] {
     ),
     '',
   );
+  if (r.devices !== undefined) {
+    out.push(
+      `Devices: **${formatCount(r.devices.upgraded)}** of ${formatCount(r.devices.withTask)} with a task upgraded (a device counts once every targeted module upgraded).`,
+      '',
+    );
+  }
   if (Object.keys(r.byStartVersion).length > 1) {
     out.push(
       ...table(['From version', 'Upgraded', 'Failed', 'Cancelled'], countsRows(r.byStartVersion), right),

@@ -20,15 +20,21 @@ import { verdictOf } from './verdict.ts';
 
 const MAX_ERROR_ROWS = 15;
 
-/** Headline of the rollout: `upgraded 183/200 (91.5%) · p50 4.1s · p90 9.8s · p99 -`. */
+/**
+ * Headline of the rollout, module tasks first (`module tasks upgraded 183/200 (91.5%) · p50 4.1s ...`),
+ * then devices when known (`devices upgraded 90/100 (every targeted module)`).
+ */
 export function rolloutLine(summary: RunSummary): string | undefined {
   const r = summary.rollout;
   if (r === undefined) return undefined;
-  return (
-    `upgraded ${formatCount(r.upgraded)}/${formatCount(r.targeted)} (${formatPercent(r.upgradedFraction)})` +
+  const pendingNote = r.pendingFrom === 'server' ? ' (live on the server)' : '';
+  const tasks =
+    `module tasks upgraded ${formatCount(r.upgraded)}/${formatCount(r.targeted)} (${formatPercent(r.upgradedFraction)})` +
     ` · p50 ${formatMillis(r.timeTo.p50)} · p90 ${formatMillis(r.timeTo.p90)} · p99 ${formatMillis(r.timeTo.p99)}` +
-    ` · failed ${formatCount(r.failed)} · cancelled ${formatCount(r.cancelled)} · pending ${formatCount(r.pending)}`
-  );
+    ` · failed ${formatCount(r.failed)} · cancelled ${formatCount(r.cancelled)} · pending ${formatCount(r.pending)}${pendingNote}`;
+  const d = r.devices;
+  if (d === undefined) return tasks;
+  return `${tasks}\n  devices upgraded ${formatCount(d.upgraded)}/${formatCount(d.withTask)} with a task (a device counts once every targeted module upgraded)`;
 }
 
 /** The run's identity line: start, duration, workers, devices, target. */
@@ -113,9 +119,14 @@ function totalsLines(summary: RunSummary): string[] {
       ` · retries ${formatCount(t.retries)}` +
       ((t.cutRequests ?? 0) > 0 ? ` · cut by the stop ${formatCount(t.cutRequests!)}` : ''),
     `  download   ${formatBytes(t.bytes)} · ${formatBytes(t.throughputBytesPerSec)}/s · resumes ${formatCount(t.downloadResumes)}`,
-    `  devices    booted ${formatCount(d.booted)} · with task ${formatCount(d.withTask)} · upgraded ${formatCount(d.upgraded)}` +
-      ` · failed ${formatCount(d.failed)} · cancelled ${formatCount(d.cancelled)} · reboots ${formatCount(d.reboots)}` +
+    `  devices    booted ${formatCount(d.booted)} · with a task ${formatCount(d.withTask)}` +
+      (d.fullyUpgraded !== undefined
+        ? ` · upgraded ${formatCount(d.fullyUpgraded)} (every targeted module)`
+        : '') +
+      ` · reboots ${formatCount(d.reboots)}` +
       (d.startsDropped > 0 ? ` · DROPPED STARTS ${formatCount(d.startsDropped)}` : ''),
+    `  tasks      final outcomes of module tasks: upgraded ${formatCount(d.upgraded)} · failed ${formatCount(d.failed)}` +
+      ` · cancelled ${formatCount(d.cancelled)} (attempts: ${formatCount(t.failedRequests)} failed requests, ${formatCount(t.retries)} retries)`,
   ];
   const durations = Object.entries(summary.durations).filter(([, l]) => l.count > 0);
   const width = Math.max(0, ...durations.map(([key]) => key.length));

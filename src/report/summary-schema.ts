@@ -85,6 +85,9 @@ const rollout = z.looseObject({
   failed: count,
   cancelled: count,
   pending: count,
+  pendingFrom: z.enum(['server', 'devices']).optional(),
+  devices: z.looseObject({ withTask: count, upgraded: count }).optional(),
+  overcounted: count.optional(),
   upgradedFraction: z.number().min(0),
   timeTo: z.looseObject({
     p50: z.number().nullable(),
@@ -142,6 +145,7 @@ const totals = z.looseObject({
     cancelled: count,
     startsDropped: count,
     reboots: count,
+    fullyUpgraded: z.number().optional(),
   }),
 });
 
