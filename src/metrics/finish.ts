@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { OtaCall } from '../ota/routes.ts';
 import type { AggregatorState } from './aggregator.ts';
 import { decodeHistogram, encodeHistogram, type Histogram } from './hdr.ts';
-import { metricKey, metricNameOf, parseMetricKey } from './keys.ts';
+import { asSeries, metricKey, metricNameOf, parseSeries, type Series } from './keys.ts';
 import { callDurationMetric, callOfMetric, METRIC_CALLS, OUTCOME_TAG } from './registry.ts';
 import { deriveRollout } from './rollout.ts';
 import type { CallSummary, ErrorSummary, FreshSummary, RunMeta, Totals } from './run-summary.ts';
@@ -46,11 +46,12 @@ export function errorDetail(tags: Readonly<Record<string, string>>): string {
 }
 
 /** The error table: errors{...} counters grouped by code, call and detail, most frequent first. */
-export function summarizeErrors(counters: Readonly<Record<string, number>>): ErrorSummary[] {
+export function summarizeErrors(
+  counters: Readonly<Record<string, number>> | readonly Series<number>[],
+): ErrorSummary[] {
   const rows = new Map<string, ErrorSummary>();
-  for (const [key, count] of Object.entries(counters)) {
-    if (metricNameOf(key) !== 'errors' || count === 0) continue;
-    const { tags } = parseMetricKey(key);
+  for (const { name, tags, value: count } of asSeries(counters)) {
+    if (name !== 'errors' || count === 0) continue;
     const call = tags['call'] as OtaCall | undefined;
     const row: ErrorSummary = {
       code: tags['code'] ?? 'unknown',
@@ -161,6 +162,8 @@ export function buildSummary(state: AggregatorState, meta: RunMeta): FreshSummar
   const durationMs = Math.max(0, endedAtMs - startedAtMs);
   const partialReason = meta.partialReason ?? run.partialReason;
   const counters = sortedRecord(Object.entries(state.counters));
+  // every series key parsed once, for the consumers that read tags (errors, rollout groups)
+  const parsed = parseSeries(counters);
   const timeseries = state.series.finish();
   const totals = summarizeTotals(counters, durationMs);
   // Stats are read from the decoded encodings, so re-rendering from summary.json gives the same numbers.
@@ -200,7 +203,7 @@ export function buildSummary(state: AggregatorState, meta: RunMeta): FreshSummar
     totals,
     calls: summarizeCalls(counters, decoded),
     durations: summarizeDurations(decoded),
-    errors: summarizeErrors(counters),
+    errors: summarizeErrors(parsed),
     errorSamples: state.errorSamples,
     timeseries,
     counters,
@@ -208,7 +211,7 @@ export function buildSummary(state: AggregatorState, meta: RunMeta): FreshSummar
     notes,
   };
   if (rolloutInput !== undefined) {
-    summary.rollout = deriveRollout(counters, timeseries, rolloutInput);
+    summary.rollout = deriveRollout(counters, timeseries, rolloutInput, parsed);
     const over = summary.rollout.overcounted;
     if (over !== undefined)
       notes.push(

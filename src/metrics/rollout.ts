@@ -2,7 +2,7 @@
  * Rollout derivation for `finish`: outcome counts by start version, profile and failing step from
  * the device counters, and the convergence curve and time-to-fraction from the per-second series.
  */
-import { parseMetricKey } from './keys.ts';
+import { asSeries, type Series } from './keys.ts';
 import type { ConvergencePoint, RolloutBatch, RolloutCounts, RolloutSummary } from './run-summary.ts';
 import type { TimePoint } from './timeseries.ts';
 
@@ -60,7 +60,7 @@ function bump(table: Record<string, RolloutCounts>, group: string, outcome: keyo
 }
 
 /** Device outcomes grouped by start version, profile and failing step, from cumulative counters. */
-export function groupOutcomes(counters: Readonly<Record<string, number>>): {
+export function groupOutcomes(counters: Readonly<Record<string, number>> | readonly Series<number>[]): {
   totals: RolloutCounts;
   byStartVersion: Record<string, RolloutCounts>;
   byProfile: Record<string, RolloutCounts>;
@@ -70,8 +70,7 @@ export function groupOutcomes(counters: Readonly<Record<string, number>>): {
   const byStartVersion: Record<string, RolloutCounts> = {};
   const byProfile: Record<string, RolloutCounts> = {};
   const failedBySteps: Record<string, number> = {};
-  for (const [key, n] of Object.entries(counters)) {
-    const { name, tags } = parseMetricKey(key);
+  for (const { name, tags, value: n } of asSeries(counters)) {
     const outcome = OUTCOME_OF[name];
     if (outcome === undefined) continue;
     totals[outcome] += n;
@@ -122,8 +121,9 @@ export function deriveRollout(
   counters: Readonly<Record<string, number>>,
   series: readonly TimePoint[],
   rollout: { targeted: number; batches?: RolloutBatch[] },
+  parsed?: readonly Series<number>[],
 ): RolloutSummary {
-  const grouped = groupOutcomes(counters);
+  const grouped = groupOutcomes(parsed ?? counters);
   const convergence = convergenceOf(series);
   const { targeted } = rollout;
   const { counts, over } = capOutcomes(grouped.totals, targeted);
