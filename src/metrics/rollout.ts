@@ -120,14 +120,14 @@ function capOutcomes(totals: RolloutCounts, targeted: number): { counts: Rollout
 export function deriveRollout(
   counters: Readonly<Record<string, number>>,
   series: readonly TimePoint[],
-  rollout: { targeted: number; batches?: RolloutBatch[] },
+  rollout: { targeted: number; batches?: RolloutBatch[]; serverPending?: boolean },
   parsed?: readonly Series<number>[],
 ): RolloutSummary {
   const grouped = groupOutcomes(parsed ?? counters);
   const convergence = convergenceOf(series);
   const { targeted } = rollout;
   const { counts, over } = capOutcomes(grouped.totals, targeted);
-  const live = liveTasks(rollout.batches);
+  const live = rollout.serverPending === false ? undefined : liveTasks(rollout.batches);
   const finished = counts.upgraded + counts.failed + counts.cancelled;
   const summary: RolloutSummary = {
     targeted,

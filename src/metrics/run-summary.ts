@@ -289,7 +289,12 @@ export interface RunMeta {
   partial?: boolean;
   partialReason?: PartialReason;
   /** Present when the scenario has a rollout: devices targeted (from the server) and its batches. */
-  rollout?: { targeted: number; batches?: RolloutBatch[] };
+  /**
+   * Present when the scenario has a rollout: tasks targeted (from the server) and its batches;
+   * `serverPending: false` when the batches' live counts do not describe this fleet (merged shards
+   * whose servers each held the whole fleet): pending is then derived from the devices' outcomes.
+   */
+  rollout?: { targeted: number; batches?: RolloutBatch[]; serverPending?: boolean };
   thresholds?: ThresholdResult[];
   comparison?: ComparisonSummary;
   notes?: string[];

@@ -232,7 +232,9 @@ function mergeRollout(
       name: inputs.length > 1 ? `${labels[k]}: ${b.name}` : b.name,
     })),
   );
-  return { targeted: opts.targeted ?? targeted, batches };
+  // servers seeded with the whole fleet still hold the other inputs' tasks as live: their live
+  // counts say nothing about pending tasks of this fleet
+  return { targeted: opts.targeted ?? targeted, batches, ...(wholeFleet ? { serverPending: false } : {}) };
 }
 
 function inputNotes(inputs: readonly RunSummary[], labels: readonly string[]): string[] {
