@@ -47,6 +47,9 @@ interface Analysis {
 
 const SECTIONS = Object.keys(scenarioSchema.shape) as Section[];
 
+/** Longest problem message, in characters (each echoed value is cut shorter still). */
+const MAX_MESSAGE = 300;
+
 function yamlProblems(
   doc: Document,
   file: string,
@@ -59,7 +62,7 @@ function yamlProblems(
     file,
     ...locator.at(e.pos[0]),
     path: '',
-    message: `${severity === 'error' ? 'invalid YAML: ' : ''}${e.message.split('\n')[0]}`,
+    message: clip(`${severity === 'error' ? 'invalid YAML: ' : ''}${e.message.split('\n')[0]}`, MAX_MESSAGE),
     severity,
   });
   // One syntax error often sets off more on the same line; the first one there is the one to fix.
@@ -127,7 +130,8 @@ function analyse(text: string, file: string, env: Env, unsetEnv: 'error' | 'warn
     file,
     ...locator.locate(path, target),
     path: formatPath(path),
-    message,
+    // a rule's message may quote names from the file: bounded like every echoed value
+    message: clip(message, MAX_MESSAGE),
     severity: 'error',
   });
   const yaml = yamlProblems(doc, file, locator);

@@ -87,6 +87,19 @@ describe('the loader against hostile input', () => {
     if (!r.ok) for (const p of r.problems) expect(p.message.length + p.path.length).toBeLessThan(300);
   });
 
+  it('bounds a rule message that quotes names from the file', () => {
+    const name = 'p'.repeat(3000);
+    const r = parseScenario(
+      `name: x\nfleet:\n  count: 2\nprofiles:\n  - name: ${name}\n  - name: ${name}\n`,
+      'p.yaml',
+      {
+        env: {},
+      },
+    );
+    expect(r.ok).toBe(false);
+    if (!r.ok) for (const p of r.problems) expect(p.message.length).toBeLessThan(400);
+  });
+
   it('an unset ${VAR} is a warning in validate and an error at run', async () => {
     const text =
       'name: env\ntarget:\n  url: http://127.0.0.1:8080\nproduct:\n  id: ${NOT_SET_PID}\n  accessKey: ${NOT_SET_KEY}\nfleet:\n  count: 1\n';
