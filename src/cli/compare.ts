@@ -3,7 +3,8 @@
  * prints the side-by-side table, writes Markdown and JUnit files, and sets exit code 6 on a
  * regression. Also the gate glue of `ota-fleet run` (thresholds, abortOnFail, --baseline).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createThresholdAbort, type ThresholdAbort } from '../compare/abort.ts';
 import { compareSummaries } from '../compare/compare.ts';
@@ -14,6 +15,7 @@ import { renderComparisonMarkdown, renderComparisonText } from '../compare/rende
 import { OtaFleetError } from '../error-codes.ts';
 import type { ComparisonSummary, RunSummary } from '../report/summary.ts';
 import { parseSummary, SCHEMA_VERSION } from '../report/summary.ts';
+import { judgeRun } from '../report/verdict.ts';
 import { resolveSummaryPath } from '../report/write.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { ExitCode, setOutcome } from './exit-codes.ts';
@@ -69,6 +71,25 @@ export async function loadSummaryForCompare(pathToDirOrFile: string, force: bool
   return { summary: json as RunSummary, warnings: [warning] };
 }
 
+/** File name of a baseline folder's comparison policy, applied by default. */
+export const BASELINE_POLICY_FILE = 'policy.yaml';
+
+/**
+ * The policy file that applies to a comparison with `baseline`: `--policy FILE` when given, else the
+ * `policy.yaml` beside the baseline's summary.json (a baseline folder carries its own policy).
+ */
+export async function policyFileFor(
+  baseline: string | undefined,
+  policy: string | undefined,
+): Promise<string | undefined> {
+  if (policy !== undefined || baseline === undefined) return policy;
+  const summary = await resolveSummaryPath(baseline).catch(() => undefined);
+  if (summary === undefined) return undefined;
+  const file = join(dirname(summary), BASELINE_POLICY_FILE);
+  const found = await stat(file).catch(() => undefined);
+  return found?.isFile() ? relative(process.cwd(), file) || file : undefined;
+}
+
 /** The policy of `--policy FILE` (YAML or JSON) with `--tolerance` and `--floor-ms` on top. */
 export async function loadPolicy(args: PolicyArgs): Promise<ComparePolicy> {
   let policy: ComparePolicy = { checks: {} };
@@ -99,7 +120,8 @@ async function writeOut(file: string | undefined, text: string): Promise<void> {
 
 /** Compares CURRENT with BASELINE, prints and writes the result; sets exit code 6 on a regression. */
 export async function compareCommandHandler(args: CompareArgs): Promise<ComparisonSummary> {
-  const policy = await loadPolicy(args);
+  const policyFile = await policyFileFor(args.baseline, args.policy);
+  const policy = await loadPolicy({ ...args, ...(policyFile !== undefined ? { policy: policyFile } : {}) });
   const baseline = await loadSummaryForCompare(args.baseline, args.force ?? false);
   const current = await loadSummaryForCompare(args.current, args.force ?? false);
   const comparison = compareSummaries(baseline.summary, current.summary, {
@@ -114,7 +136,12 @@ export async function compareCommandHandler(args: CompareArgs): Promise<Comparis
     current: args.current,
     ...(current.summary.thresholds ? { thresholds: current.summary.thresholds } : {}),
   };
-  if (!args.quiet) process.stdout.write(`${renderComparisonText(comparison, ctx)}\n`);
+  if (!args.quiet) {
+    const currentFile = relative(process.cwd(), await resolveSummaryPath(args.current));
+    const used = policyFile === undefined ? 'built-in policy' : `policy ${policyFile}`;
+    process.stdout.write(`Comparing ${currentFile} with ${args.baseline} (${used})\n`);
+    process.stdout.write(`${renderComparisonText(comparison, ctx)}\n`);
+  }
   await writeOut(args.markdown, renderComparisonMarkdown(comparison, ctx));
   const junit = { scenario: ctx.scenario, startedAt: current.summary.run.startedAt, comparison };
   await writeOut(args.junit, renderJUnit(ctx.thresholds ? { ...junit, thresholds: ctx.thresholds } : junit));
@@ -142,7 +169,8 @@ export async function prepareRunGate(
   const thresholds = scenarioThresholds(scenario.thresholds);
   if (args.policy !== undefined && args.baseline === undefined)
     throw new OtaFleetError('ERR_USAGE', '--policy applies to a comparison: give --baseline FILE too');
-  const policy = await loadPolicy(args);
+  const policyFile = await policyFileFor(args.baseline, args.policy);
+  const policy = await loadPolicy({ ...args, ...(policyFile !== undefined ? { policy: policyFile } : {}) });
   const baseline = args.baseline
     ? await loadSummaryForCompare(args.baseline, args.force ?? false)
     : undefined;
@@ -161,24 +189,37 @@ export async function prepareRunGate(
     ...(abort ? { abort } : {}),
     finish(summary) {
       applyThresholds(summary, thresholds, abort?.cause());
-      if (baseline === undefined || args.baseline === undefined) return;
-      const c = compareSummaries(baseline.summary, summary, {
-        policy,
-        baselineLabel: args.baseline,
-        force: args.force ?? false,
-      });
-      const warnings = [...baseline.warnings, ...(c.warnings ?? [])];
-      if (warnings.length > 0) c.warnings = warnings;
-      summary.comparison = c;
-      // every rendering shows notes; the comparison tables have no room for warnings
-      summary.notes.push(...warnings.map((w) => `comparison: ${w}`));
+      if (baseline !== undefined && args.baseline !== undefined)
+        compareWithBaseline(summary, baseline, args.baseline);
+      // judged once, after thresholds and baseline, and stored: every rendering shows this verdict
+      summary.verdict = judgeRun(summary);
     },
     setOutcomes(summary) {
       const gate = judgeGate(summary);
+      // a refused run exits 4 whatever its thresholds say: the target answered nothing useful
+      if ((summary.verdict ?? judgeRun(summary)).status === 'refused') {
+        setOutcome(ExitCode.TARGET_UNREACHABLE);
+        return;
+      }
       if (gate.thresholdsFailed) setOutcome(ExitCode.THRESHOLD_FAILED);
       if (gate.regressed) setOutcome(ExitCode.REGRESSION);
     },
   };
+
+  function compareWithBaseline(summary: RunSummary, baseline: LoadedSummary, label: string): void {
+    const c = compareSummaries(baseline.summary, summary, {
+      policy,
+      baselineLabel: label,
+      force: args.force ?? false,
+    });
+    const warnings = [...baseline.warnings, ...(c.warnings ?? [])];
+    if (warnings.length > 0) c.warnings = warnings;
+    summary.comparison = c;
+    // every rendering shows notes; the comparison tables have no room for warnings
+    summary.notes.push(...warnings.map((w) => `comparison: ${w}`));
+    if (policyFile !== undefined && args.policy === undefined)
+      summary.notes.push(`comparison: policy ${policyFile} (the baseline folder's) applied`);
+  }
 }
 
 /** Adds the policy flags (`--policy`, `--tolerance`, `--floor-ms`, `--force`) to a command. */
@@ -186,7 +227,8 @@ export function withPolicyOptions<T>(y: Argv<T>): Argv<T> {
   return y
     .option('policy', {
       type: 'string',
-      describe: 'Comparison policy file (YAML or JSON), see docs/ci-gates.md',
+      describe:
+        "Comparison policy file (YAML or JSON), see docs/ci-gates.md (default: the baseline folder's policy.yaml)",
     })
     .option('tolerance', {
       type: 'string',
@@ -211,7 +253,10 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
     withPolicyOptions(
       y
         .positional('baseline', { type: 'string', describe: 'Baseline summary.json or report folder' })
-        .positional('current', { type: 'string', describe: 'This run: summary.json or report folder' })
+        .positional('current', {
+          type: 'string',
+          describe: 'This run: summary.json, report folder, or a run --out folder (its newest report)',
+        })
         .option('markdown', { type: 'string', describe: 'Write the comparison as Markdown to FILE' })
         .option('junit', { type: 'string', describe: 'Write JUnit XML (one test case per check) to FILE' })
         .option('quiet', { type: 'boolean', default: false, describe: 'Do not print the table' })

@@ -10,6 +10,7 @@ import { OtaFleetError } from '../error-codes.ts';
 import { mergeSummaries } from '../report/merge.ts';
 import { renderText } from '../report/render-text.ts';
 import type { RunSummary } from '../report/summary.ts';
+import { judgeRun } from '../report/verdict.ts';
 import {
   loadSummary,
   REPORT_FILES,
@@ -96,6 +97,7 @@ export async function runReportMerge(args: ReportMergeArgs): Promise<ReportMerge
     ...(args.force ? { force: true } : {}),
     ...(args.targeted !== undefined ? { targeted: args.targeted } : {}),
   });
+  summary.verdict = judgeRun(summary);
   const written = await writeReport(summary, args.out);
   return { ...written, summary, text: renderText(summary) };
 }

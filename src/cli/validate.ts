@@ -5,6 +5,9 @@ import type { Env } from '../scenario/interpolate.ts';
 import { formatProblem, loadScenario } from '../scenario/load.ts';
 import { summarizeScenario } from '../scenario/summary.ts';
 
+/** Most problems printed per file; the rest are counted in one line. */
+export const MAX_PROBLEMS_PER_FILE = 200;
+
 /** Where validation reads `${ENV}` values from and writes its output. */
 export interface ValidateOptions {
   env?: Env;
@@ -26,7 +29,11 @@ export async function validateScenarios(
   let invalidFiles = 0;
   for (const file of files) {
     try {
-      const loaded = await loadScenario(file, options.env ? { env: options.env } : {});
+      // an unset ${VAR} is a warning here (the shell that runs the scenario may set it), an error at `run`
+      const loaded = await loadScenario(file, {
+        ...(options.env ? { env: options.env } : {}),
+        unsetEnv: 'warning',
+      });
       const warnings = loaded.warnings.map((w) => `warning: ${formatProblem(w)}`);
       if (loaded.ok) {
         write(`${file}: ok (${summarizeScenario(loaded.scenario)})\n`);
@@ -35,7 +42,13 @@ export async function validateScenarios(
       }
       invalidFiles++;
       problemCount += loaded.problems.length;
-      failed.push(...loaded.problems.map(formatProblem), ...warnings);
+      const shown = loaded.problems.slice(0, MAX_PROBLEMS_PER_FILE).map(formatProblem);
+      const rest = loaded.problems.length - shown.length;
+      if (rest > 0)
+        shown.push(
+          `${file}: ... and ${rest} more problem${rest === 1 ? '' : 's'} (${MAX_PROBLEMS_PER_FILE} shown)`,
+        );
+      failed.push(...shown, ...warnings.slice(0, MAX_PROBLEMS_PER_FILE));
     } catch (err) {
       if (errorCodeOf(err) !== 'ERR_SCENARIO_NOT_FOUND') throw err;
       invalidFiles++;

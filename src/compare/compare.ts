@@ -141,7 +141,32 @@ export function compatibilityWarnings(baseline: RunSummary, current: RunSummary,
   ] as const) {
     if (s.run?.partial) warnings.push(`${who} is a partial run (${s.run.partialReason ?? 'ended early'})`);
   }
+  warnings.push(...lackedCallWarnings(baseline, current));
   return warnings;
+}
+
+/** The device calls a summary has no entry for (e.g. written before that call existed). */
+export function lackedCalls(s: RunSummary): string[] {
+  const calls = (s.calls ?? {}) as Record<string, unknown>;
+  return METRIC_CALLS.filter((c) => calls[c] === undefined || calls[c] === null);
+}
+
+/** One warning per side that lacks calls the other has: those calls are compared as "no data". */
+function lackedCallWarnings(baseline: RunSummary, current: RunSummary): string[] {
+  const out: string[] = [];
+  const bLacks = lackedCalls(baseline);
+  const cLacks = lackedCalls(current);
+  const say = (who: string, lacks: string[], other: string[]) => {
+    const only = lacks.filter((c) => !other.includes(c));
+    if (only.length === 0) return;
+    const list = only.join(', ');
+    out.push(
+      `${who} has no ${only.length === 1 ? 'entry for the call' : 'entries for the calls'} ${list} (written by an ota-fleet that did not know ${only.length === 1 ? 'it' : 'them'}): compared as no data`,
+    );
+  };
+  say('the baseline', bLacks, cLacks);
+  say('this run', cLacks, bLacks);
+  return out;
 }
 
 /** Compares `current` with `baseline` under the policy; throws ERR_USAGE when they are not comparable. */

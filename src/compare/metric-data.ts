@@ -5,7 +5,7 @@
  */
 import type { MetricsSoFar } from '../metrics/aggregator.ts';
 import { createAccumulator, decodeHistogram, type Histogram } from '../metrics/hdr.ts';
-import { parseMetricKey } from '../metrics/keys.ts';
+import { parseSeries, type Series } from '../metrics/keys.ts';
 import type { RolloutSummary, RunSummary } from '../metrics/run-summary.ts';
 import { hasTags, type MetricSelector, selects } from '../metrics/threshold-selector.ts';
 import type { TimePoint } from '../metrics/timeseries.ts';
@@ -18,8 +18,21 @@ export interface MetricData {
   histogramKeys: readonly string[];
   /** The cumulative histogram (µs) of a series key; read only. */
   histogram(key: string): Histogram | undefined;
+  /** The counters with their keys parsed once into name and tags (built on first use). */
+  counterSeries(): readonly Series<number>[];
+  /** The histogram keys parsed once into name and tags (built on first use). */
+  histogramSeries(): readonly Series<string>[];
   rollout?: RolloutSummary;
   timeseries?: readonly TimePoint[];
+}
+
+/** Parses keys once per MetricData, on first use. */
+function parsedOnce<T>(record: () => Readonly<Record<string, T>>): () => readonly Series<T>[] {
+  let parsed: Series<T>[] | undefined;
+  return () => {
+    parsed ??= parseSeries(record());
+    return parsed;
+  };
 }
 
 /** Reads a finished summary; each histogram is decoded once, when a threshold first needs it. */
@@ -28,6 +41,8 @@ export function metricDataFromSummary(summary: RunSummary): MetricData {
   const data: MetricData = {
     durationMs: summary.run.durationMs,
     counters: summary.counters,
+    counterSeries: parsedOnce(() => summary.counters),
+    histogramSeries: parsedOnce(() => summary.histograms),
     histogramKeys: Object.keys(summary.histograms),
     histogram(key) {
       let h = cache.get(key);
@@ -46,10 +61,13 @@ export function metricDataFromSummary(summary: RunSummary): MetricData {
 
 /** Reads the aggregator's metrics so far at `nowMs` (epoch ms); no rollout or series mid-run. */
 export function metricDataSoFar(soFar: MetricsSoFar, nowMs: number): MetricData {
+  const keys = [...soFar.histograms.keys()];
   return {
     durationMs: Math.max(0, nowMs - soFar.startedAtMs),
     counters: soFar.counters,
-    histogramKeys: [...soFar.histograms.keys()],
+    counterSeries: parsedOnce(() => soFar.counters),
+    histogramSeries: parsedOnce(() => Object.fromEntries(keys.map((k) => [k, k]))),
+    histogramKeys: keys,
     histogram: (key) => soFar.histograms.get(key),
   };
 }
@@ -57,10 +75,7 @@ export function metricDataSoFar(soFar: MetricsSoFar, nowMs: number): MetricData 
 /** Sum of the counters a selector selects (0 when none); an untagged selector sums every series. */
 export function sumCounters(data: MetricData, selector: MetricSelector): number {
   let sum = 0;
-  for (const [key, n] of Object.entries(data.counters)) {
-    const { name, tags } = parseMetricKey(key);
-    if (selects(selector, name, tags)) sum += n;
-  }
+  for (const { name, tags, value } of data.counterSeries()) if (selects(selector, name, tags)) sum += value;
   return sum;
 }
 
@@ -70,10 +85,10 @@ export function sumCounters(data: MetricData, selector: MetricSelector): number 
  */
 export function selectHistogram(data: MetricData, selector: MetricSelector): Histogram | undefined {
   if (!hasTags(selector)) return data.histogram(selector.name);
-  const keys = data.histogramKeys.filter((key) => {
-    const { name, tags } = parseMetricKey(key);
-    return key !== name && selects(selector, name, tags);
-  });
+  const keys = data
+    .histogramSeries()
+    .filter(({ key, name, tags }) => key !== name && selects(selector, name, tags))
+    .map((s) => s.key);
   if (keys.length === 1) return data.histogram(keys[0]!);
   if (keys.length === 0) return undefined;
   const acc = createAccumulator();

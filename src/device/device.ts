@@ -11,6 +11,7 @@ import type { Profile } from '../scenario/schema.ts';
 import { backoffDelay, type CallContext, callOta, sampleFailure } from './calls.ts';
 import { type DownloadSettings, downloadStep, type SavedDownload, savedFor } from './download.ts';
 import { drawFaultPlan, type FaultPlan } from './faults.ts';
+import { type ModuleOutcomes, noteTaskEnded, noteTaskSeen } from './module-outcomes.ts';
 import { jitter } from './random.ts';
 
 /** Everything one device needs; built by the worker. */
@@ -49,6 +50,8 @@ interface DeviceState {
   tasks?: Map<string, { plan: FaultPlan; seenAt: number }>;
   /** The device has seen at least one task (counted once in devices_with_task). */
   sawTask?: boolean;
+  /** How each targeted module stands (devices_fully_upgraded). */
+  modules?: ModuleOutcomes;
   /** Check paths by module, rebuilt only when the version changes. */
   checkPaths: { version: string; path: string }[];
   startVersion: Record<string, string>;
@@ -176,6 +179,7 @@ function finish(state: DeviceState, task: Task, outcome: Outcome, step?: number 
   } else {
     ctx.recorder.count('devices_cancelled', 1, { profile: profile.name, from });
   }
+  noteTaskEnded(state, task.module, outcome, ctx.recorder);
   state.tasks?.delete(task.tid);
   if (state.saved?.tid === task.tid) {
     state.saved = undefined;
@@ -191,6 +195,7 @@ async function runTask(state: DeviceState, task: Task): Promise<TaskResult> {
   if (!entry) {
     entry = { plan: drawFaultPlan(profile.faults, ctx.rng), seenAt: ctx.clock.now() };
     state.tasks.set(task.tid, entry);
+    noteTaskSeen(state, task.module, ctx.recorder);
     // once per device, however many tasks or retried attempts it sees
     if (!state.sawTask) {
       state.sawTask = true;

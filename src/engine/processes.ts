@@ -14,7 +14,7 @@ import { parseDocument } from 'yaml';
 import { OtaFleetError } from '../error-codes.ts';
 import { shardRange } from '../load/fleet.ts';
 import { type MergeOptions, mergeSummaries } from '../report/merge.ts';
-import type { RunSummary } from '../report/summary.ts';
+import type { FreshSummary, RunSummary } from '../report/summary.ts';
 import { reportDirName, writeReport } from '../report/write.ts';
 import { formatProblem, loadScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -58,7 +58,7 @@ export interface ProcessesOptions {
 
 /** The merged report: its summary (also written to `dir`) and directory. */
 export interface ProcessesResult {
-  summary: RunSummary;
+  summary: FreshSummary;
   dir: string;
 }
 
@@ -158,7 +158,7 @@ async function finishRollout(rollout: RolloutPlayer, notes: string[]): Promise<R
 }
 
 /** Merges the reports the children wrote; a child without one makes the merge partial. */
-async function mergeChildren(children: Child[], opts: MergeOptions): Promise<RunSummary> {
+async function mergeChildren(children: Child[], opts: MergeOptions): Promise<FreshSummary> {
   const results = await Promise.all(children.map(childSummary));
   const summaries: RunSummary[] = [];
   const labels: string[] = [];

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { shardRange } from '../load/fleet.ts';
 import type { LiveStats, MetricsSoFar } from '../metrics/aggregator.ts';
 import { createAggregator } from '../metrics/aggregator.ts';
-import type { RunSummary } from '../report/summary.ts';
+import type { FreshSummary as RunSummary } from '../report/summary.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { assertFitsFdLimit } from './fd-limit.ts';
 import { startWorkers, youngGenerationFor } from './pool.ts';

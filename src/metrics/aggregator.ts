@@ -4,11 +4,12 @@
  * series, answers the live progress line and builds the run summary at the end.
  */
 import type { OtaCall } from '../ota/routes.ts';
+import { type ErrorSample, mergeErrorSamples } from './error-samples.ts';
 import { buildSummary } from './finish.ts';
 import { createAccumulator, decodeHistogram, type Histogram } from './hdr.ts';
 import { metricNameOf, parseMetricKey } from './keys.ts';
 import { callOfMetric } from './registry.ts';
-import type { RunMeta, RunSummary } from './run-summary.ts';
+import type { FreshSummary, RunMeta } from './run-summary.ts';
 import type { MetricsSnapshot } from './snapshot.ts';
 import { callPoint, type TimePoint, TimeSeries } from './timeseries.ts';
 
@@ -47,7 +48,7 @@ export interface Aggregator {
   /** The cumulative counters and histograms so far, without copying (thresholds mid-run, abortOnFail). */
   peek(): MetricsSoFar;
   /** Closes the series and builds the summary; call once, after the last snapshots were added. */
-  finish(meta: RunMeta): RunSummary;
+  finish(meta: RunMeta): FreshSummary;
 }
 
 /** Options of `createAggregator`: the run start, epoch ms (second 0 of the time series). */
@@ -96,6 +97,8 @@ export interface AggregatorState {
   counters: Record<string, number>;
   histograms: Map<string, Histogram>;
   series: TimeSeries;
+  /** The first few failed requests per error code (merged from the workers' snapshots). */
+  errorSamples: ErrorSample[];
 }
 
 class SnapshotAggregator implements Aggregator {
@@ -111,6 +114,7 @@ class SnapshotAggregator implements Aggregator {
       counters: {},
       histograms: new Map(),
       series: new TimeSeries(),
+      errorSamples: [],
     };
   }
 
@@ -119,6 +123,8 @@ class SnapshotAggregator implements Aggregator {
     const t = TimeSeries.secondOf(this.state.startedAtMs, snapshot.startMs, snapshot.endMs);
     const point = series.point(t);
     const requests = this.addCounters(snapshot.counters, point);
+    if (snapshot.errorSamples !== undefined)
+      this.state.errorSamples = mergeErrorSamples(this.state.errorSamples, snapshot.errorSamples);
     for (const [key, encoded] of Object.entries(snapshot.histograms)) {
       const h = decodeHistogram(encoded);
       this.accumulate(key, h);
@@ -230,7 +236,7 @@ class SnapshotAggregator implements Aggregator {
     return { startedAtMs, counters, histograms };
   }
 
-  finish(meta: RunMeta): RunSummary {
+  finish(meta: RunMeta): FreshSummary {
     return buildSummary(this.state, meta);
   }
 }

@@ -6,10 +6,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { OtaCall } from '../ota/routes.ts';
 import type { AggregatorState } from './aggregator.ts';
 import { decodeHistogram, encodeHistogram, type Histogram } from './hdr.ts';
-import { metricKey, metricNameOf, parseMetricKey } from './keys.ts';
+import { asSeries, metricKey, metricNameOf, parseSeries, type Series } from './keys.ts';
 import { callDurationMetric, callOfMetric, METRIC_CALLS, OUTCOME_TAG } from './registry.ts';
 import { deriveRollout } from './rollout.ts';
-import type { CallSummary, ErrorSummary, RunMeta, RunSummary, Totals } from './run-summary.ts';
+import type { CallSummary, ErrorSummary, FreshSummary, RunMeta, Totals } from './run-summary.ts';
 import { SCHEMA_VERSION } from './run-summary.ts';
 import { emptyLatencyStats, type LatencyStats, summarizeHistogram } from './snapshot.ts';
 import { toolInfo } from './tool.ts';
@@ -46,11 +46,12 @@ export function errorDetail(tags: Readonly<Record<string, string>>): string {
 }
 
 /** The error table: errors{...} counters grouped by code, call and detail, most frequent first. */
-export function summarizeErrors(counters: Readonly<Record<string, number>>): ErrorSummary[] {
+export function summarizeErrors(
+  counters: Readonly<Record<string, number>> | readonly Series<number>[],
+): ErrorSummary[] {
   const rows = new Map<string, ErrorSummary>();
-  for (const [key, count] of Object.entries(counters)) {
-    if (metricNameOf(key) !== 'errors' || count === 0) continue;
-    const { tags } = parseMetricKey(key);
+  for (const { name, tags, value: count } of asSeries(counters)) {
+    if (name !== 'errors' || count === 0) continue;
     const call = tags['call'] as OtaCall | undefined;
     const row: ErrorSummary = {
       code: tags['code'] ?? 'unknown',
@@ -92,6 +93,10 @@ function summarizeCalls(
         ok: stats(histograms, metricKey(metric, { [OUTCOME_TAG]: 'ok' })),
         error: stats(histograms, metricKey(metric, { [OUTCOME_TAG]: 'error' })),
       },
+      cut: {
+        count: counters[metricKey('ota_requests_cut', { call })] ?? 0,
+        age: stats(histograms, metricKey('ota_request_cut_age', { call })),
+      },
     };
   }
   return out;
@@ -99,7 +104,11 @@ function summarizeCalls(
 
 function summarizeDurations(histograms: ReadonlyMap<string, Histogram>): Record<string, LatencyStats> {
   const keys = new Set(ALWAYS_DURATIONS);
-  for (const key of histograms.keys()) if (callOfMetric(metricNameOf(key)) === undefined) keys.add(key);
+  for (const key of histograms.keys()) {
+    const name = metricNameOf(key);
+    // cut ages are shown per call (calls[call].cut), apart from completed requests
+    if (callOfMetric(name) === undefined && name !== 'ota_request_cut_age') keys.add(key);
+  }
   const out: Record<string, LatencyStats> = {};
   for (const key of [...keys].sort()) out[key] = stats(histograms, key);
   return out;
@@ -127,6 +136,7 @@ function summarizeTotals(counters: Readonly<Record<string, number>>, durationMs:
     throughputBytesPerSec: seconds > 0 ? bytes / seconds : 0,
     retries: sumByName(counters, 'request_retries'),
     downloadResumes: sumByName(counters, 'download_resumes'),
+    cutRequests: sumByName(counters, 'ota_requests_cut'),
     devices: {
       booted: sumByName(counters, 'devices_booted'),
       withTask: sumByName(counters, 'devices_with_task'),
@@ -135,6 +145,7 @@ function summarizeTotals(counters: Readonly<Record<string, number>>, durationMs:
       cancelled: sumByName(counters, 'devices_cancelled'),
       startsDropped: sumByName(counters, 'device_starts_dropped'),
       reboots: sumByName(counters, 'device_reboots'),
+      fullyUpgraded: sumByName(counters, 'devices_fully_upgraded'),
     },
   };
 }
@@ -144,13 +155,15 @@ function sortedRecord<T>(entries: Iterable<[string, T]>): Record<string, T> {
 }
 
 /** Builds the summary (main thread, once at the end of a run); `meta` carries what only the engine knows. */
-export function buildSummary(state: AggregatorState, meta: RunMeta): RunSummary {
+export function buildSummary(state: AggregatorState, meta: RunMeta): FreshSummary {
   const { run } = meta;
   const startedAtMs = run.startedAtMs ?? state.startedAtMs;
   const endedAtMs = run.endedAtMs ?? Date.now();
   const durationMs = Math.max(0, endedAtMs - startedAtMs);
   const partialReason = meta.partialReason ?? run.partialReason;
   const counters = sortedRecord(Object.entries(state.counters));
+  // every series key parsed once, for the consumers that read tags (errors, rollout groups)
+  const parsed = parseSeries(counters);
   const timeseries = state.series.finish();
   const totals = summarizeTotals(counters, durationMs);
   // Stats are read from the decoded encodings, so re-rendering from summary.json gives the same numbers.
@@ -164,7 +177,7 @@ export function buildSummary(state: AggregatorState, meta: RunMeta): RunSummary 
   }
   if (totals.requests === 0) notes.push('No requests were recorded.');
   const { source } = meta.scenario;
-  const summary: RunSummary = {
+  const summary: FreshSummary = {
     schemaVersion: SCHEMA_VERSION,
     tool: meta.tool ?? toolInfo(),
     scenario: {
@@ -190,13 +203,21 @@ export function buildSummary(state: AggregatorState, meta: RunMeta): RunSummary 
     totals,
     calls: summarizeCalls(counters, decoded),
     durations: summarizeDurations(decoded),
-    errors: summarizeErrors(counters),
+    errors: summarizeErrors(parsed),
+    errorSamples: state.errorSamples,
     timeseries,
     counters,
     histograms,
     notes,
   };
-  if (rolloutInput !== undefined) summary.rollout = deriveRollout(counters, timeseries, rolloutInput);
+  if (rolloutInput !== undefined) {
+    summary.rollout = deriveRollout(counters, timeseries, rolloutInput, parsed);
+    const over = summary.rollout.overcounted;
+    if (over !== undefined)
+      notes.push(
+        `Devices reported ${over} task outcomes beyond the ${summary.rollout.targeted} targeted tasks; the rollout counts leave them out (each task has one outcome).`,
+      );
+  }
   if (meta.thresholds !== undefined) summary.thresholds = meta.thresholds;
   if (meta.comparison !== undefined) summary.comparison = meta.comparison;
   return summary;

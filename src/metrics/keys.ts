@@ -56,3 +56,26 @@ export function metricNameOf(key: string): string {
   const open = key.indexOf('{');
   return open < 0 ? key : key.slice(0, open);
 }
+
+/** One series of a counters or histograms record, its key parsed once into name and tags. */
+export interface Series<T> {
+  key: string;
+  name: string;
+  tags: Readonly<Record<string, string>>;
+  value: T;
+}
+
+/** Parses every key of `record` once (consumers that need tags read these instead of re-parsing keys). */
+export function parseSeries<T>(record: Readonly<Record<string, T>>): Series<T>[] {
+  const out: Series<T>[] = [];
+  for (const [key, value] of Object.entries(record)) {
+    const { name, tags } = parseMetricKey(key);
+    out.push({ key, name, tags, value });
+  }
+  return out;
+}
+
+/** Series as given, or parsed once from a record. */
+export function asSeries<T>(from: Readonly<Record<string, T>> | readonly Series<T>[]): readonly Series<T>[] {
+  return Array.isArray(from) ? from : parseSeries(from as Readonly<Record<string, T>>);
+}

@@ -5,6 +5,7 @@
  * the aggregator derives the untagged total, so each request costs one HDR record.
  */
 import type { OtaCall } from '../ota/routes.ts';
+import { type ErrorSample, ErrorSampler } from './error-samples.ts';
 import {
   clampMicros,
   createIntervalHistogram,
@@ -52,24 +53,7 @@ export interface Recorder {
   close(): void;
 }
 
-/**
- * One failed request, as a user would want to see it without a rerun. Never carries the Authorization
- * value; `body` is an excerpt (at most a few hundred characters).
- */
-export interface ErrorSample {
-  code: string;
-  call: OtaCall;
-  method: string;
-  path: string;
-  status?: number;
-  /** errno of the reply envelope, or the download's Ota-Errno header. */
-  errno?: number;
-  body?: string;
-  /** The underlying code or reason (e.g. undici's UND_ERR_HEADERS_TIMEOUT). */
-  detail?: string;
-  /** When it happened, epoch ms. */
-  atMs: number;
-}
+export type { ErrorSample } from './error-samples.ts';
 
 /** Options of `createRecorder`: the backend (default: WASM when `initMetrics` set it up) and start time. */
 export interface RecorderOptions {
@@ -86,6 +70,8 @@ const REQUEST_KEYS = METRIC_CALLS.map((call) => key('ota_requests', { call }));
 const FAILED_KEYS = METRIC_CALLS.map((call) => key('ota_requests_failed', { call }));
 const OK_KEYS = METRIC_CALLS.map((call) => key(callDurationMetric(call), { [OUTCOME_TAG]: 'ok' }));
 const ERROR_KEYS = METRIC_CALLS.map((call) => key(callDurationMetric(call), { [OUTCOME_TAG]: 'error' }));
+const CUT_KEYS = METRIC_CALLS.map((call) => key('ota_requests_cut', { call }));
+const CUT_AGE_KEYS = METRIC_CALLS.map((call) => key('ota_request_cut_age', { call }));
 const COUNTER_INDEX = new Map<string, number>(COUNTER_NAMES.map((n, i) => [n, i]));
 const HISTOGRAM_INDEX = new Map<string, number>(HISTOGRAM_NAMES.map((n, i) => [n, i]));
 
@@ -102,6 +88,9 @@ class IntervalRecorder implements Recorder {
   /** errors{call,code} keys without extra tags, by call index then code: the common error path. */
   private readonly errorKeys: Map<string, string>[] = METRIC_CALLS.map(() => new Map());
   private readonly gauges: Record<string, number> = {};
+  private readonly cut = new Float64Array(METRIC_CALLS.length);
+  private readonly cutHist: (Histogram | undefined)[] = METRIC_CALLS.map(() => undefined);
+  private readonly samples = new ErrorSampler();
 
   constructor(options: RecorderOptions) {
     this.wasm = options.wasm ?? metricsUseWasm();
@@ -138,11 +127,19 @@ class IntervalRecorder implements Recorder {
   }
 
   recordCut(call: OtaCall, ageMicros: number): void {
-    // seam: the metrics owner keeps cut requests apart; until then they count as an error code
-    this.recordCall(call, ageMicros, 'ERR_CUT_BY_STOP');
+    const i = CALL_INDEX[call];
+    this.cut[i]!++;
+    let hist = this.cutHist[i];
+    if (hist === undefined) {
+      hist = createIntervalHistogram(this.wasm);
+      this.cutHist[i] = hist;
+    }
+    hist.recordValue(clampMicros(ageMicros));
   }
 
-  sampleError(_sample: ErrorSample): void {}
+  sampleError(sample: ErrorSample): void {
+    this.samples.offer(sample);
+  }
 
   recordDuration(metric: HistogramName, micros: number): void {
     const i = HISTOGRAM_INDEX.get(metric);
@@ -180,6 +177,14 @@ class IntervalRecorder implements Recorder {
     }
     this.requests.fill(0);
     this.failed.fill(0);
+    for (let i = 0; i < METRIC_CALLS.length; i++) {
+      if (this.cut[i]! > 0) snap.counters[CUT_KEYS[i]!] = this.cut[i]!;
+      const hist = this.cutHist[i];
+      if (hist !== undefined) takeHistogram(snap, CUT_AGE_KEYS[i]!, hist);
+    }
+    this.cut.fill(0);
+    const samples = this.samples.take();
+    if (samples.length > 0) snap.errorSamples = samples;
     for (let i = 0; i < COUNTER_NAMES.length; i++) {
       if (this.plain[i]! !== 0) snap.counters[COUNTER_NAMES[i]!] = this.plain[i]!;
     }
@@ -198,10 +203,11 @@ class IntervalRecorder implements Recorder {
   }
 
   close(): void {
-    for (const hist of [...this.okHist, ...this.errHist, ...this.durations]) hist?.destroy();
+    for (const hist of [...this.okHist, ...this.errHist, ...this.durations, ...this.cutHist]) hist?.destroy();
     this.okHist.length = 0;
     this.errHist.length = 0;
     this.durations.fill(undefined);
+    this.cutHist.fill(undefined);
   }
 }
 
@@ -223,13 +229,14 @@ export function createRecorder(options: RecorderOptions = {}): Recorder {
 export function createNullRecorder(options: { startMs?: number } = {}): Recorder {
   let startMs = options.startMs ?? Date.now();
   const requests = new Map<OtaCall, number>();
+  const cut = new Map<OtaCall, number>();
   return {
     recordCall(call) {
       requests.set(call, (requests.get(call) ?? 0) + 1);
     },
     recordDuration() {},
     recordCut(call) {
-      requests.set(call, (requests.get(call) ?? 0) + 1);
+      cut.set(call, (cut.get(call) ?? 0) + 1);
     },
     sampleError() {},
     count() {},
@@ -237,7 +244,9 @@ export function createNullRecorder(options: { startMs?: number } = {}): Recorder
     snapshot(nowMs: number) {
       const snap = emptySnapshot(startMs, nowMs);
       for (const [call, n] of requests) snap.counters[metricKey('ota_requests', { call })] = n;
+      for (const [call, n] of cut) snap.counters[metricKey('ota_requests_cut', { call })] = n;
       requests.clear();
+      cut.clear();
       startMs = nowMs;
       return snap;
     },

@@ -29,6 +29,7 @@ export const HISTOGRAM_NAMES = [
   'ota_status_duration',
   'ota_query_version_duration',
   'device_upgrade_duration',
+  'ota_request_cut_age',
 ] as const;
 /** Name of a histogram metric. */
 export type HistogramName = (typeof HISTOGRAM_NAMES)[number];
@@ -37,11 +38,13 @@ export type HistogramName = (typeof HISTOGRAM_NAMES)[number];
 export const COUNTER_NAMES = [
   'ota_requests',
   'ota_requests_failed',
+  'ota_requests_cut',
   'errors',
   'ota_download_bytes',
   'devices_booted',
   'devices_with_task',
   'devices_upgraded',
+  'devices_fully_upgraded',
   'devices_failed',
   'devices_cancelled',
   'device_starts_dropped',
@@ -104,7 +107,18 @@ export const METRICS: Readonly<Record<MetricName, MetricDef>> = {
     'device_upgrade_duration',
     'Per device: from the first task seen to the final status 201 acknowledged',
   ),
-  ota_requests: c('ota_requests', 'count', 'Requests made, by call', ['call']),
+  ota_request_cut_age: h(
+    'ota_request_cut_age',
+    'Age at the stop of a request the stop cut in flight (a lower bound of its latency)',
+    ['call'],
+  ),
+  ota_requests: c('ota_requests', 'count', 'Requests completed (a reply or an error), by call', ['call']),
+  ota_requests_cut: c(
+    'ota_requests_cut',
+    'count',
+    'Requests still in flight when the run stopped (not in ota_requests), by call',
+    ['call'],
+  ),
   ota_requests_failed: c('ota_requests_failed', 'count', 'Requests that ended in an error', ['call']),
   errors: c('errors', 'count', 'Errors by stable code, call and detail', [
     'code',
@@ -117,9 +131,21 @@ export const METRICS: Readonly<Record<MetricName, MetricDef>> = {
   ota_download_bytes: c('ota_download_bytes', 'bytes', 'Package bytes received'),
   devices_booted: c('devices_booted', 'devices', 'Virtual devices started'),
   devices_with_task: c('devices_with_task', 'devices', 'Devices that saw an upgrade task'),
-  devices_upgraded: c('devices_upgraded', 'devices', 'Devices whose upgrade succeeded', ['profile', 'from']),
-  devices_failed: c('devices_failed', 'devices', 'Devices whose upgrade failed', ['profile', 'from', 'step']),
-  devices_cancelled: c('devices_cancelled', 'devices', 'Devices whose task was cancelled', [
+  devices_upgraded: c('devices_upgraded', 'devices', 'Module tasks that ended upgraded (once per task)', [
+    'profile',
+    'from',
+  ]),
+  devices_fully_upgraded: c(
+    'devices_fully_upgraded',
+    'devices',
+    'Devices whose every targeted module upgraded (once per device)',
+  ),
+  devices_failed: c('devices_failed', 'devices', 'Module tasks that ended failed (once per task)', [
+    'profile',
+    'from',
+    'step',
+  ]),
+  devices_cancelled: c('devices_cancelled', 'devices', 'Module tasks that ended cancelled (once per task)', [
     'profile',
     'from',
   ]),

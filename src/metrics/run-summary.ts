@@ -5,11 +5,14 @@
  * every field.
  */
 import type { OtaCall } from '../ota/routes.ts';
+import type { ErrorSample } from './error-samples.ts';
 import type { LatencyStats } from './snapshot.ts';
 import type { TimePoint } from './timeseries.ts';
 
 /** Version of the summary.json shape; bumped on any incompatible change. */
 export const SCHEMA_VERSION = 1;
+
+export type { ErrorSample } from './error-samples.ts';
 
 /** Why a run ended early; other strings may appear in newer versions. */
 export type PartialReason =
@@ -60,6 +63,8 @@ export interface DeviceTotals {
   cancelled: number;
   startsDropped: number;
   reboots: number;
+  /** Devices whose every targeted module upgraded (absent in older summaries). */
+  fullyUpgraded?: number;
 }
 
 /** Whole-run totals; rates are 0..1, rps and throughput are per second of run duration. */
@@ -74,14 +79,22 @@ export interface Totals {
   retries: number;
   downloadResumes: number;
   devices: DeviceTotals;
+  /** Requests still in flight when the run stopped (not in `requests`); absent in older summaries. */
+  cutRequests?: number;
 }
 
 /** One device call over the whole run; latencies in µs, also split by outcome. */
 export interface CallSummary {
+  /** Completed requests (a reply or an error). */
   count: number;
   failed: number;
   latency: LatencyStats;
   latencyByOutcome: { ok: LatencyStats; error: LatencyStats };
+  /**
+   * Requests the run's stop cut in flight (not in `count`), with their age at the stop in µs: a lower
+   * bound of their latency. Absent in older summaries.
+   */
+  cut?: { count: number; age: LatencyStats };
 }
 
 /** One row of the error table: a stable code, the call and detail (e.g. `errno 17`, `HTTP 503`). */
@@ -116,13 +129,24 @@ export interface ConvergencePoint {
   cancelled: number;
 }
 
-/** Rollout progress: how fast the targeted devices converged, and who failed where. */
+/**
+ * Rollout progress: how fast the targeted tasks converged, and who failed where. `targeted`,
+ * `upgraded`, `failed`, `cancelled` and `pending` count module tasks (a device with two targeted
+ * modules has two), final outcomes once per task; `devices` counts devices.
+ */
 export interface RolloutSummary {
   targeted: number;
   upgraded: number;
   failed: number;
   cancelled: number;
+  /** Tasks without an outcome: the server's live tasks (`pendingFrom: server`), else targeted − outcomes. */
   pending: number;
+  /** Where `pending` comes from (absent in older summaries: targeted − outcomes, clipped at 0). */
+  pendingFrom?: 'server' | 'devices';
+  /** Device-level figures: devices that saw a task, and those whose every targeted module upgraded. */
+  devices?: { withTask: number; upgraded: number };
+  /** Outcomes devices reported beyond the targeted tasks (left out of the counts above); absent when none. */
+  overcounted?: number;
   upgradedFraction: number;
   /** ms from the run start until that fraction of targeted devices had upgraded; null if never. */
   timeTo: { p50: number | null; p90: number | null; p99: number | null };
@@ -190,17 +214,42 @@ export interface ComparisonSummary {
   warnings?: string[];
 }
 
+/**
+ * How a run reads at a glance, judged once from the summary (src/report/verdict.ts): `refused` — no
+ * device call succeeded; `failed` — a threshold failed; `regressed` — worse than its baseline;
+ * `stalled` — a call was sent but never completed; `passed` — thresholds and baseline held;
+ * `completed` — nothing to judge against.
+ */
+export type VerdictStatus = 'refused' | 'failed' | 'regressed' | 'stalled' | 'passed' | 'completed';
+
+/** The stored verdict of a run. */
+export interface RunVerdict {
+  status: VerdictStatus;
+  partial: boolean;
+  /** One line per reason, e.g. `2 of 5 thresholds failed`. */
+  reasons: string[];
+  /** For a refused or stalled run: the cause in words, with what to check. */
+  cause?: string;
+  /** E.g. a call failing above 5% without a threshold covering it, with its top error codes (absent: none). */
+  warnings?: string[];
+}
+
 /** The versioned run summary: the source of truth every report is rendered from. */
 export interface RunSummary {
   schemaVersion: typeof SCHEMA_VERSION;
   tool: { name: string; version: string };
   scenario: ScenarioInfo;
   run: RunInfo;
+  /** The run's verdict, stored once thresholds and baseline were judged; older summaries lack it. */
+  verdict?: RunVerdict;
   totals: Totals;
-  calls: Record<OtaCall, CallSummary>;
+  /** Per device call; a call this version of ota-fleet does not know, or an older summary lacks, is absent. */
+  calls: Partial<Record<OtaCall, CallSummary>>;
   /** Other histograms (ota_download_ttfb, device_upgrade_duration, ...) by series key, µs. */
   durations: Record<string, LatencyStats>;
   errors: ErrorSummary[];
+  /** The first few failed requests of each error code (absent in older summaries). */
+  errorSamples?: ErrorSample[];
   rollout?: RolloutSummary;
   timeseries: TimePoint[];
   counters: Record<string, number>;
@@ -210,6 +259,9 @@ export interface RunSummary {
   comparison?: ComparisonSummary;
   notes: string[];
 }
+
+/** A summary built by this version of ota-fleet (`buildSummary`): every call it knows is present. */
+export type FreshSummary = RunSummary & { calls: Record<OtaCall, CallSummary> };
 
 /** What the engine knows at the end of a run and passes to `Aggregator.finish`. */
 export interface RunMeta {
@@ -237,7 +289,12 @@ export interface RunMeta {
   partial?: boolean;
   partialReason?: PartialReason;
   /** Present when the scenario has a rollout: devices targeted (from the server) and its batches. */
-  rollout?: { targeted: number; batches?: RolloutBatch[] };
+  /**
+   * Present when the scenario has a rollout: tasks targeted (from the server) and its batches;
+   * `serverPending: false` when the batches' live counts do not describe this fleet (merged shards
+   * whose servers each held the whole fleet): pending is then derived from the devices' outcomes.
+   */
+  rollout?: { targeted: number; batches?: RolloutBatch[]; serverPending?: boolean };
   thresholds?: ThresholdResult[];
   comparison?: ComparisonSummary;
   notes?: string[];

@@ -2,6 +2,7 @@
  * The snapshot a worker posts once a second, and the pure functions that decode, merge and
  * summarise what it carries. Percentiles are only ever read from merged histograms.
  */
+import { type ErrorSample, mergeErrorSamples } from './error-samples.ts';
 import { createAccumulator, decodeHistogram, encodeHistogram, type Histogram } from './hdr.ts';
 
 export { decodeHistogram } from './hdr.ts';
@@ -19,6 +20,8 @@ export interface MetricsSnapshot {
   gauges: Record<string, number>;
   /** Series key → compressed base64 HDR histogram (µs) of the interval; empty histograms are left out. */
   histograms: Record<string, string>;
+  /** Failed requests newly sampled in the interval (the worker's first few per error code); often absent. */
+  errorSamples?: ErrorSample[];
 }
 
 /** Latency statistics of a histogram, all in microseconds (count is a number of values). */
@@ -90,5 +93,7 @@ export function mergeSnapshots(into: MetricsSnapshot, from: MetricsSnapshot): Me
     into.histograms[key] =
       mine === undefined ? encoded : encodeHistogram(mergeEncodedHistograms([mine, encoded]));
   }
+  if (from.errorSamples !== undefined)
+    into.errorSamples = mergeErrorSamples(into.errorSamples, from.errorSamples);
   return into;
 }

@@ -23,8 +23,9 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 .verdict ul { margin: 6px 0 0; padding-left: 20px; }
 .verdict.passed { border-left-color: var(--ok); }
 .verdict.passed .status { color: var(--ok); }
-.verdict.failed, .verdict.regressed { border-left-color: var(--bad); }
-.verdict.failed .status, .verdict.regressed .status { color: var(--bad); }
+.verdict.failed, .verdict.regressed, .verdict.refused, .verdict.stalled { border-left-color: var(--bad); }
+.verdict.failed .status, .verdict.regressed .status, .verdict.refused .status, .verdict.stalled .status { color: var(--bad); }
+.verdict .cause, .verdict .warning { margin: 6px 0 0; }
 .banner {
   margin: 12px 0; padding: 10px 16px; border-radius: 8px; font-weight: 600;
   background: #fff8c5; border: 1px solid #d4a72c; color: #633c01;

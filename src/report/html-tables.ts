@@ -1,7 +1,7 @@
 /** HTML fragments (tables and fact lists) of report.html; every value passes through `escapeHtml`. */
 import { ERROR_CODES } from '../error-codes.ts';
 import type { LatencyStats } from '../metrics/snapshot.ts';
-import { OTA_CALLS } from '../ota/routes.ts';
+import { activeCalls } from './calls.ts';
 import {
   formatBytes,
   formatCount,
@@ -60,8 +60,7 @@ function latencyCells(l: LatencyStats): Cell[] {
 /** Per-call table: counts, failure share and latency percentiles (all and by outcome). */
 export function callsTable(summary: RunSummary): string {
   const rows: Cell[][] = [];
-  for (const call of OTA_CALLS) {
-    const s = summary.calls[call];
+  for (const [call, s] of activeCalls(summary)) {
     if (s.count === 0) continue;
     const share = formatPercent(s.count > 0 ? s.failed / s.count : 0);
     rows.push([
@@ -126,9 +125,11 @@ function countsTable(title: string, byGroup: Record<string, RolloutCounts>): str
 export function rolloutTables(summary: RunSummary): string {
   const r = summary.rollout;
   if (r === undefined) return '<p class="note">This run had no rollout.</p>';
+  const pending = r.pendingFrom === 'server' ? 'Pending (live on server)#' : 'Pending#';
   const parts = [
+    '<p class="note">Module tasks (a device with two targeted modules has two), final outcomes once per task.</p>',
     htmlTable(
-      ['Targeted#', 'Upgraded#', 'Failed#', 'Cancelled#', 'Pending#', 'to p50#', 'to p90#', 'to p99#'],
+      ['Targeted tasks#', 'Upgraded#', 'Failed#', 'Cancelled#', pending, 'to p50#', 'to p90#', 'to p99#'],
       [
         [
           n(formatCount(r.targeted)),
@@ -143,6 +144,11 @@ export function rolloutTables(summary: RunSummary): string {
       ],
     ),
   ];
+  if (r.devices !== undefined) {
+    parts.push(
+      `<p class="devices">Devices: <b>${escapeHtml(formatCount(r.devices.upgraded))}</b> of ${escapeHtml(formatCount(r.devices.withTask))} with a task upgraded (a device counts once every targeted module upgraded).</p>`,
+    );
+  }
   if (Object.keys(r.byStartVersion).length > 0)
     parts.push('<h3>By start version</h3>', countsTable('From version', r.byStartVersion));
   if (Object.keys(r.byProfile).length > 0)
@@ -194,18 +200,22 @@ export function comparisonTable(summary: RunSummary): string {
 /** Key figures as cards: requests, failures, rate, check p99, bytes, upgraded. */
 export function kpiCards(summary: RunSummary): string {
   const t = summary.totals;
+  const check = summary.calls.check;
   const cards: [string, string][] = [
     ['Requests', formatCount(t.requests)],
     ['Failed', formatPercent(t.errorRate)],
     ['Throughput', formatRate(t.rps, ' req/s')],
-    ['check p99', summary.calls.check.count > 0 ? formatMicros(summary.calls.check.latency.p99) : '-'],
+    ['check p99', check !== undefined && check.count > 0 ? formatMicros(check.latency.p99) : '-'],
     ['Downloaded', formatBytes(t.bytes)],
   ];
   if (summary.rollout !== undefined) {
     cards.push([
-      'Upgraded',
+      'Tasks upgraded',
       `${formatCount(summary.rollout.upgraded)}/${formatCount(summary.rollout.targeted)}`,
     ]);
+    const d = summary.rollout.devices;
+    if (d !== undefined)
+      cards.push(['Devices upgraded', `${formatCount(d.upgraded)}/${formatCount(d.withTask)}`]);
   }
   if (t.devices.startsDropped > 0) cards.push(['Dropped starts', formatCount(t.devices.startsDropped)]);
   return cards
@@ -234,4 +244,33 @@ export function runFacts(summary: RunSummary): string {
   if (run.shard && run.shard.count > 1)
     facts.splice(7, 0, ['Shard', `${run.shard.index} of ${run.shard.count}`]);
   return `<dl class="facts">${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+}
+
+/** Requests the stop cut in flight, apart from the completed ones (their age is a lower bound of latency). */
+export function cutTable(summary: RunSummary): string {
+  const rows = activeCalls(summary)
+    .filter(([, s]) => (s.cut?.count ?? 0) > 0)
+    .map(([c, s]) => [
+      { text: c },
+      n(formatCount(s.cut!.count)),
+      n(formatMicros(s.cut!.age.p50)),
+      n(formatMicros(s.cut!.age.p99)),
+      n(formatMicros(s.cut!.age.max)),
+    ]);
+  if (rows.length === 0) return '';
+  return `<h3>Cut by the stop</h3><p class="note">In flight when the run ended, not in the counts above; their age so far is a lower bound of their latency.</p>${htmlTable(['Call', 'Cut#', 'age p50#', 'age p99#', 'age max#'], rows)}`;
+}
+
+/** The first failed requests of each error code (never an Authorization value). */
+export function samplesTable(summary: RunSummary): string {
+  const samples = summary.errorSamples ?? [];
+  if (samples.length === 0) return '';
+  const rows = samples.map((x) => [
+    { text: x.code },
+    { text: `${x.method} ${x.path}` },
+    n(x.status === undefined ? '-' : String(x.status)),
+    n(x.errno === undefined ? '-' : String(x.errno)),
+    { text: x.body ?? x.detail ?? '-' },
+  ]);
+  return `<h3>Error samples (first few per code)</h3>${htmlTable(['Code', 'Request', 'Status#', 'errno#', 'Body / detail'], rows)}`;
 }

@@ -6,11 +6,12 @@
  */
 
 import { OtaFleetError } from '../error-codes.ts';
+import { mergeErrorSamples } from '../metrics/error-samples.ts';
 import { buildSummary } from '../metrics/finish.ts';
 import { mergeEncodedHistograms } from '../metrics/snapshot.ts';
 import { type CallPoint, callPoint, emptyPoint, type TimePoint, TimeSeries } from '../metrics/timeseries.ts';
 import type { OtaCall } from '../ota/routes.ts';
-import type { RolloutBatch, RunMeta, RunSummary, ScenarioInfo, TargetInfo } from './summary.ts';
+import type { FreshSummary, RolloutBatch, RunMeta, RunSummary, ScenarioInfo, TargetInfo } from './summary.ts';
 
 /** Options of `mergeSummaries`. */
 export interface MergeOptions {
@@ -33,7 +34,11 @@ export interface MergeOptions {
 }
 
 /** Notes `buildSummary` writes itself; the inputs' copies are dropped so the merged run says them once, if still true. */
-const REGENERATED_NOTES = ['No rollout target count was given', 'No requests were recorded.'];
+const REGENERATED_NOTES = [
+  'No rollout target count was given',
+  'No requests were recorded.',
+  'Devices reported ',
+];
 
 const APPROXIMATE_SERIES_NOTE =
   'Merged runs: per-second latency percentiles (timeseries calls p50/p90/p99) of seconds in which ' +
@@ -227,7 +232,9 @@ function mergeRollout(
       name: inputs.length > 1 ? `${labels[k]}: ${b.name}` : b.name,
     })),
   );
-  return { targeted: opts.targeted ?? targeted, batches };
+  // servers seeded with the whole fleet still hold the other inputs' tasks as live: their live
+  // counts say nothing about pending tasks of this fleet
+  return { targeted: opts.targeted ?? targeted, batches, ...(wholeFleet ? { serverPending: false } : {}) };
 }
 
 function inputNotes(inputs: readonly RunSummary[], labels: readonly string[]): string[] {
@@ -256,7 +263,7 @@ function mergedShard(inputs: readonly RunSummary[], notes: string[]): RunMeta['r
  * (pure; inputs unchanged). Throws OtaFleetError('ERR_USAGE') when there is no input, or when the
  * inputs are not parts of one run (scenario, seed, schema version, shards) and `force` is not set.
  */
-export function mergeSummaries(inputs: readonly RunSummary[], opts: MergeOptions = {}): RunSummary {
+export function mergeSummaries(inputs: readonly RunSummary[], opts: MergeOptions = {}): FreshSummary {
   if (inputs.length === 0)
     throw new OtaFleetError('ERR_USAGE', 'nothing to merge: give at least one summary');
   const labels = labelsOf(inputs, opts.labels);
@@ -294,7 +301,13 @@ export function mergeSummaries(inputs: readonly RunSummary[], opts: MergeOptions
   const endReasons = distinct(inputs.flatMap((s) => (s.run.endReason ? [s.run.endReason] : [])));
   const first = inputs[0]!;
   const summary = buildSummary(
-    { startedAtMs, counters: sumCounters(inputs), histograms: mergeHistograms(inputs), series },
+    {
+      startedAtMs,
+      counters: sumCounters(inputs),
+      histograms: mergeHistograms(inputs),
+      series,
+      errorSamples: mergeErrorSamples(...inputs.map((s) => s.errorSamples)),
+    },
     {
       ...(tools.length === 1 ? { tool: first.tool } : {}),
       scenario: opts.scenario ?? first.scenario,

@@ -4,22 +4,25 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { OTA_CALLS } from '../ota/routes.ts';
+import { activeCalls } from './calls.ts';
 import { REPORT_CLIENT_JS } from './html-client.ts';
 import { REPORT_CSS } from './html-style.ts';
 import {
   callsTable,
   comparisonTable,
+  cutTable,
   durationsTable,
   errorsTable,
   escapeHtml,
   kpiCards,
   rolloutTables,
   runFacts,
+  samplesTable,
   thresholdsTable,
 } from './html-tables.ts';
 import { runLine } from './render-text.ts';
-import { type RunSummary, summaryVerdict } from './summary.ts';
+import type { RunSummary } from './summary.ts';
+import { verdictOf } from './verdict.ts';
 
 let assets: { js: string; css: string } | undefined;
 
@@ -49,13 +52,18 @@ function chart(name: string, title: string): string {
 }
 
 function verdictBlock(summary: RunSummary): string {
-  const v = summaryVerdict(summary);
-  const label = { passed: 'PASSED', failed: 'FAILED', regressed: 'REGRESSED', completed: 'COMPLETED' }[
-    v.status
-  ];
+  const v = verdictOf(summary);
+  const label = v.status.toUpperCase();
   const reasons = v.reasons.length > 0 ? v.reasons : ['no thresholds or baseline to judge against'];
   const items = reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('');
-  let out = `<section class="verdict ${v.status}" data-verdict="${v.status}"><div class="status">${label}</div><ul>${items}</ul></section>`;
+  const cause =
+    v.cause === undefined
+      ? ''
+      : `<p class="cause" data-cause="true"><b>Cause:</b> ${escapeHtml(v.cause)}</p>`;
+  const warnings = (v.warnings ?? [])
+    .map((w) => `<p class="warning" data-warning="true">⚠ ${escapeHtml(w)}</p>`)
+    .join('');
+  let out = `<section class="verdict ${v.status}" data-verdict="${v.status}"><div class="status">${label}</div><ul>${items}</ul>${cause}${warnings}</section>`;
   if (summary.run.partial) {
     const why = escapeHtml(summary.run.partialReason ?? 'ended early');
     out += `\n<div class="banner" data-partial="true">PARTIAL RUN (${why}): the figures cover only the part of the run that happened.</div>`;
@@ -70,9 +78,9 @@ function chartsBlock(summary: RunSummary): string {
       ? chart('convergence', `Devices upgraded over time (targeted ${r.targeted})`)
       : '<p class="note">No rollout targeted any device in this run, so there is no convergence curve.</p>';
   const hasSeries = summary.timeseries.length > 0;
-  const latency = OTA_CALLS.filter((c) => summary.calls[c].count > 0).map((c) =>
-    chart(`latency:${c}`, `${c} latency (p50 / p99)`),
-  );
+  const latency = activeCalls(summary)
+    .filter(([, s]) => s.count > 0)
+    .map(([c]) => chart(`latency:${c}`, `${c} latency (p50 / p99)`));
   const hasErrors = summary.timeseries.some((p) => Object.keys(p.errorsByCode).length > 0);
   const errorsChart = hasErrors ? `\n${chart('errors', 'Errors per second by code')}` : '';
   return [
@@ -108,10 +116,12 @@ function body(summary: RunSummary): string {
     chartsBlock(summary),
     '<h2>Calls</h2>',
     callsTable(summary),
+    cutTable(summary),
     '<h2>Other durations</h2>',
     durationsTable(summary),
     '<h2>Errors</h2>',
     errorsTable(summary),
+    samplesTable(summary),
     '<h2>Rollout</h2>',
     rolloutTables(summary),
     '<h2>Run</h2>',

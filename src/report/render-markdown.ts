@@ -2,7 +2,8 @@
  * The Markdown report, sized for a CI step summary (GitHub job summary): a headline verdict, one
  * line of key figures, then tables of calls, rollout, errors and thresholds. Run details fold away.
  */
-import { OTA_CALLS } from '../ota/routes.ts';
+
+import { activeCalls } from './calls.ts';
 import {
   formatBytes,
   formatCount,
@@ -15,11 +16,18 @@ import {
 } from './format.ts';
 import { runLine } from './render-text.ts';
 import type { RolloutCounts, RunSummary } from './summary.ts';
-import { summaryVerdict } from './summary.ts';
+import { verdictOf } from './verdict.ts';
 
 const MAX_ERROR_ROWS = 20;
 
-const ICON = { passed: '✅', failed: '❌', regressed: '📉', completed: 'ℹ️' } as const;
+const ICON = {
+  passed: '✅',
+  failed: '❌',
+  regressed: '📉',
+  completed: 'ℹ️',
+  refused: '⛔',
+  stalled: '⏳',
+} as const;
 /** Icon of a comparison item's status (also used by compare's Markdown). */
 export const STATUS_ICON = { ok: '✅', improved: '✨', regressed: '📉', missing: '❓' } as const;
 
@@ -51,9 +59,16 @@ function table(
 }
 
 function headline(summary: RunSummary): string[] {
-  const v = summaryVerdict(summary);
+  const v = verdictOf(summary);
   const what = v.reasons.filter((r) => !r.startsWith('partial')).join(', ') || 'completed (no thresholds)';
   const out = [`## ${ICON[v.status]} ${mdCell(summary.scenario.name)}: ${what}`, ''];
+  if (v.cause !== undefined) {
+    const label = v.status === 'refused' ? 'Refused run' : 'Stalled run';
+    out.push('> [!CAUTION]', `> **${label}**: ${mdCell(v.cause)}`, '');
+  }
+  if (v.warnings !== undefined && v.warnings.length > 0) {
+    out.push('> [!WARNING]', ...v.warnings.map((w) => `> ${mdCell(w)}  `), '');
+  }
   if (summary.run.partial) {
     out.push(
       `> [!WARNING]`,
@@ -71,8 +86,12 @@ function headline(summary: RunSummary): string[] {
   ];
   const r = summary.rollout;
   if (r !== undefined) {
+    const devices =
+      r.devices === undefined
+        ? ''
+        : `, devices upgraded **${formatCount(r.devices.upgraded)}/${formatCount(r.devices.withTask)}**`;
     parts.push(
-      `upgraded **${formatCount(r.upgraded)}/${formatCount(r.targeted)}** (${formatPercent(r.upgradedFraction)}), p90 ${formatMillis(r.timeTo.p90)}`,
+      `module tasks upgraded **${formatCount(r.upgraded)}/${formatCount(r.targeted)}** (${formatPercent(r.upgradedFraction)})${devices}, p90 ${formatMillis(r.timeTo.p90)}`,
     );
   }
   out.push(parts.join(' · '), '');
@@ -80,8 +99,7 @@ function headline(summary: RunSummary): string[] {
 }
 
 function callsSection(summary: RunSummary): string[] {
-  const rows = OTA_CALLS.filter((c) => summary.calls[c].count > 0).map((c) => {
-    const s = summary.calls[c];
+  const rows = activeCalls(summary).map(([c, s]) => {
     const l = s.latency;
     return [
       mdCode(c),
@@ -95,7 +113,60 @@ function callsSection(summary: RunSummary): string[] {
   });
   if (rows.length === 0) return ['### Calls', '', 'No requests were made.', ''];
   const header = ['Call', 'Count', 'Failed', 'p50', 'p90', 'p99', 'max'];
-  return ['### Calls', '', ...table(header, rows, [false, true, true, true, true, true, true]), ''];
+  return [
+    '### Calls',
+    '',
+    ...table(header, rows, [false, true, true, true, true, true, true]),
+    '',
+    ...cutSection(summary),
+  ];
+}
+
+/** Requests the stop cut in flight: counted apart from the completed ones, with their age so far. */
+function cutSection(summary: RunSummary): string[] {
+  const rows = activeCalls(summary)
+    .filter(([, s]) => (s.cut?.count ?? 0) > 0)
+    .map(([c, s]) => [
+      mdCode(c),
+      formatCount(s.cut!.count),
+      formatMicros(s.cut!.age.p50),
+      formatMicros(s.cut!.age.p99),
+      formatMicros(s.cut!.age.max),
+    ]);
+  if (rows.length === 0) return [];
+  return [
+    'Cut by the stop (in flight when the run ended, not in the counts above; their age so far is a lower bound of their latency):',
+    '',
+    ...table(['Call', 'Cut', 'age p50', 'age p99', 'age max'], rows, [false, true, true, true, true]),
+    '',
+  ];
+}
+
+/** The first failed requests of each error code. */
+function samplesSection(summary: RunSummary): string[] {
+  const samples = summary.errorSamples ?? [];
+  if (samples.length === 0) return [];
+  const rows = samples.map((x) => [
+    mdCode(x.code),
+    mdCode(`${x.method} ${x.path}`),
+    x.status === undefined ? '-' : String(x.status),
+    x.errno === undefined ? '-' : String(x.errno),
+    x.body ? mdCode(x.body) : x.detail ? mdCell(x.detail) : '-',
+  ]);
+  return [
+    '<details><summary>Error samples (first few per code)</summary>',
+    '',
+    ...table(['Code', 'Request', 'Status', 'errno', 'Body / detail'], rows, [
+      false,
+      false,
+      true,
+      true,
+      false,
+    ]),
+    '',
+    '</details>',
+    '',
+  ];
 }
 
 function countsRows(byGroup: Record<string, RolloutCounts>): string[][] {
@@ -112,9 +183,12 @@ function rolloutSection(summary: RunSummary): string[] {
   if (r === undefined) return [];
   const right = [false, true, true, true];
   const out = ['### Rollout', ''];
+  const pending = r.pendingFrom === 'server' ? 'Pending (live on the server)' : 'Pending';
   out.push(
+    'Module tasks (a device with two targeted modules has two), final outcomes once per task:',
+    '',
     ...table(
-      ['Targeted', 'Upgraded', 'Failed', 'Cancelled', 'Pending', 'p50', 'p90', 'p99'],
+      ['Targeted', 'Upgraded', 'Failed', 'Cancelled', pending, 'p50', 'p90', 'p99'],
       [
         [
           formatCount(r.targeted),
@@ -131,6 +205,12 @@ function rolloutSection(summary: RunSummary): string[] {
     ),
     '',
   );
+  if (r.devices !== undefined) {
+    out.push(
+      `Devices: **${formatCount(r.devices.upgraded)}** of ${formatCount(r.devices.withTask)} with a task upgraded (a device counts once every targeted module upgraded).`,
+      '',
+    );
+  }
   if (Object.keys(r.byStartVersion).length > 1) {
     out.push(
       ...table(['From version', 'Upgraded', 'Failed', 'Cancelled'], countsRows(r.byStartVersion), right),
@@ -221,6 +301,7 @@ export function renderMarkdown(summary: RunSummary): string {
     ...callsSection(summary),
     ...rolloutSection(summary),
     ...errorsSection(summary),
+    ...samplesSection(summary),
     ...details,
   ].join('\n');
 }

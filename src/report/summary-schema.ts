@@ -29,13 +29,38 @@ const callSummary = z.looseObject({
   failed: count,
   latency: latencyStats,
   latencyByOutcome: z.looseObject({ ok: latencyStats, error: latencyStats }),
+  cut: z.looseObject({ count, age: latencyStats }).optional(),
 });
 
 const callEnum = z.enum(OTA_CALLS as [OtaCall, ...OtaCall[]]);
 
+// Every call is optional: a summary written before a call existed simply lacks it (issue 9 §6).
 const calls = z.looseObject(
-  Object.fromEntries(OTA_CALLS.map((c) => [c, callSummary])) as Record<OtaCall, typeof callSummary>,
+  Object.fromEntries(OTA_CALLS.map((c) => [c, callSummary.optional()])) as Record<
+    OtaCall,
+    z.ZodOptional<typeof callSummary>
+  >,
 );
+
+const errorSample = z.looseObject({
+  code: z.string(),
+  call: callEnum,
+  method: z.string(),
+  path: z.string(),
+  status: z.number().optional(),
+  errno: z.number().optional(),
+  body: z.string().optional(),
+  detail: z.string().optional(),
+  atMs: z.number(),
+});
+
+const verdict = z.looseObject({
+  status: z.enum(['refused', 'failed', 'regressed', 'stalled', 'passed', 'completed']),
+  partial: z.boolean(),
+  reasons: z.array(z.string()),
+  cause: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
+});
 
 const callPoint = z.looseObject({ count, errors: count, p50: micros, p90: micros, p99: micros });
 
@@ -60,6 +85,9 @@ const rollout = z.looseObject({
   failed: count,
   cancelled: count,
   pending: count,
+  pendingFrom: z.enum(['server', 'devices']).optional(),
+  devices: z.looseObject({ withTask: count, upgraded: count }).optional(),
+  overcounted: count.optional(),
   upgradedFraction: z.number().min(0),
   timeTo: z.looseObject({
     p50: z.number().nullable(),
@@ -108,6 +136,7 @@ const totals = z.looseObject({
   throughputBytesPerSec: count,
   retries: count,
   downloadResumes: count,
+  cutRequests: count.optional(),
   devices: z.looseObject({
     booted: count,
     withTask: count,
@@ -116,6 +145,7 @@ const totals = z.looseObject({
     cancelled: count,
     startsDropped: count,
     reboots: count,
+    fullyUpgraded: z.number().optional(),
   }),
 });
 
@@ -125,10 +155,12 @@ export const runSummarySchema = z.looseObject({
   tool: z.looseObject({ name: z.string(), version: z.string() }),
   scenario: z.looseObject({ name: z.string(), file: z.string(), sha256: z.string(), source: z.string() }),
   run,
+  verdict: verdict.optional(),
   totals,
   calls,
   durations: z.record(z.string(), latencyStats),
   errors: z.array(z.looseObject({ code: z.string(), call: callEnum.optional(), detail: z.string(), count })),
+  errorSamples: z.array(errorSample).optional(),
   rollout: rollout.optional(),
   timeseries: z.array(timePoint),
   counters: z.record(z.string(), z.number()),

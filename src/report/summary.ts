@@ -4,7 +4,7 @@
  * and re-exported here for everything downstream.
  */
 import { OtaFleetError } from '../error-codes.ts';
-import type { RunSummary } from '../metrics/run-summary.ts';
+import type { RunSummary, RunVerdict } from '../metrics/run-summary.ts';
 import { SCHEMA_VERSION } from '../metrics/run-summary.ts';
 import { runSummarySchema } from './summary-schema.ts';
 
@@ -14,7 +14,9 @@ export type {
   ComparisonSummary,
   ConvergencePoint,
   DeviceTotals,
+  ErrorSample,
   ErrorSummary,
+  FreshSummary,
   PartialReason,
   RolloutBatch,
   RolloutCounts,
@@ -22,10 +24,12 @@ export type {
   RunInfo,
   RunMeta,
   RunSummary,
+  RunVerdict,
   ScenarioInfo,
   TargetInfo,
   ThresholdResult,
   Totals,
+  VerdictStatus,
 } from '../metrics/run-summary.ts';
 export { SCHEMA_VERSION } from '../metrics/run-summary.ts';
 export type { LatencyStats } from '../metrics/snapshot.ts';
@@ -66,41 +70,9 @@ export function parseSummary(json: unknown, origin = 'summary'): RunSummary {
   throw new OtaFleetError('ERR_USAGE', `${origin}: invalid ota-fleet summary:\n${lines.join('\n')}`);
 }
 
-/** Outcome of a run as reports headline it; `partial` is shown alongside any status. */
-export interface Verdict {
-  /** `passed`: all thresholds held and no regression; `completed`: nothing to judge against. */
-  status: 'passed' | 'failed' | 'regressed' | 'completed';
-  partial: boolean;
-  /** One line per reason, e.g. `2 of 5 thresholds failed`. */
-  reasons: string[];
-}
+/** Outcome of a run as reports headline it (the stored verdict); `partial` is shown alongside any status. */
+export type Verdict = RunVerdict;
 
-/** Judges a summary from its thresholds, comparison and partial flag (pure; used by every renderer). */
-export function summaryVerdict(summary: RunSummary): Verdict {
-  const reasons: string[] = [];
-  const thresholds = summary.thresholds ?? [];
-  const failed = thresholds.filter((t) => !t.ok).length;
-  if (thresholds.length > 0) {
-    reasons.push(
-      failed > 0
-        ? `${failed} of ${thresholds.length} thresholds failed`
-        : `all ${thresholds.length} thresholds passed`,
-    );
-  }
-  const { comparison } = summary;
-  if (comparison !== undefined) {
-    const worse = comparison.items.filter((i) => !i.ok).length;
-    reasons.push(
-      comparison.ok
-        ? `no regression against ${comparison.baseline}`
-        : `${worse} regressions against ${comparison.baseline}`,
-    );
-  }
-  const { run } = summary;
-  if (run.partial) reasons.push(`partial run${run.partialReason ? ` (${run.partialReason})` : ''}`);
-  let status: Verdict['status'] = 'completed';
-  if (failed > 0) status = 'failed';
-  else if (comparison !== undefined && !comparison.ok) status = 'regressed';
-  else if (thresholds.length > 0 || comparison !== undefined) status = 'passed';
-  return { status, partial: run.partial, reasons };
-}
+export { activeCalls } from './calls.ts';
+/** The verdict of a summary: the stored one, or one judged now for an older summary (src/report/verdict.ts). */
+export { verdictOf as summaryVerdict } from './verdict.ts';

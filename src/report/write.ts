@@ -2,7 +2,7 @@
  * Report files: write summary.json and its renderings into a directory, read a summary back
  * (validated), and name report directories. Main thread only.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { OtaFleetError } from '../error-codes.ts';
 import { renderHtml } from './render-html.ts';
@@ -87,13 +87,34 @@ export async function writeReport(
   return { dir: abs, files };
 }
 
-/** The summary.json path for a report directory or a summary file path. */
+/**
+ * The summary.json path for a summary file, a report directory, or a folder of report directories
+ * (`run --out DIR` writes DIR/<scenario>-<time>/): then the newest report in it, by its summary's
+ * modification time.
+ */
 export async function resolveSummaryPath(pathToDirOrFile: string): Promise<string> {
   const abs = resolve(pathToDirOrFile);
   const info = await stat(abs).catch(() => undefined);
   if (info === undefined)
     throw new OtaFleetError('ERR_USAGE', `${pathToDirOrFile}: no such file or directory`);
-  return info.isDirectory() ? join(abs, REPORT_FILES.summary) : abs;
+  if (!info.isDirectory()) return abs;
+  const direct = join(abs, REPORT_FILES.summary);
+  if (await stat(direct).catch(() => undefined)) return direct;
+  return (await newestReportIn(abs)) ?? direct;
+}
+
+/** The summary.json of the newest report directory directly inside `dir`, if any. */
+async function newestReportIn(dir: string): Promise<string | undefined> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  let newest: { path: string; mtimeMs: number } | undefined;
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    const path = join(dir, e.name, REPORT_FILES.summary);
+    const s = await stat(path).catch(() => undefined);
+    if (s !== undefined && (newest === undefined || s.mtimeMs > newest.mtimeMs))
+      newest = { path, mtimeMs: s.mtimeMs };
+  }
+  return newest?.path;
 }
 
 /** Reads and validates a summary from a report directory or a summary.json path (ERR_USAGE if bad). */

@@ -4,6 +4,7 @@
  * Keys are never interpolated, and an interpolated value stays a string.
  */
 import { type Document, isPair, isScalar, isSeq, type Scalar, visit } from 'yaml';
+import { clip } from './clip.ts';
 import type { PathSegment } from './positions.ts';
 
 /** Environment variables as the CLI passes them (normally `process.env`). */
@@ -44,7 +45,7 @@ export function interpolateString(text: string, env: Env): StringExpansion {
       problems.push({
         index,
         placeholder: whole,
-        message: `has an invalid placeholder ${whole}: expected \${NAME} or \${NAME:-default}`,
+        message: `has an invalid placeholder ${clip(whole)}: expected \${NAME} or \${NAME:-default}`,
       });
       return whole;
     }
@@ -56,7 +57,7 @@ export function interpolateString(text: string, env: Env): StringExpansion {
     problems.push({
       index,
       placeholder: whole,
-      message: `environment variable ${name} is not set (or write \${${name}:-default})`,
+      message: `environment variable ${clip(name)} is not set (or write \${${clip(name)}:-default})`,
     });
     return whole;
   });

@@ -4,6 +4,7 @@
  * union reduced to the branch the user evidently meant.
  */
 import type { z } from 'zod';
+import { clip } from './clip.ts';
 import type { PathSegment, PositionTarget } from './positions.ts';
 
 /** A problem found in the data, before it has a file position. */
@@ -117,6 +118,7 @@ export function suggestKey(key: string, known: Iterable<string>): string | undef
   const limit = Math.min(2, Math.floor(key.length / 2));
   let best: { key: string; d: number } | undefined;
   for (const k of known) {
+    if (Math.abs(k.length - key.length) > limit) continue;
     const d = editDistance(key, k);
     if (d <= limit && (!best || d < best.d)) best = { key: k, d };
   }
@@ -163,7 +165,9 @@ export function describeValue(value: unknown): string {
     return value.length === 0 ? 'an empty list' : `a list of ${plural(value.length, 'item')}`;
   if (value !== null && typeof value === 'object') return 'a mapping';
   if (typeof value === 'string')
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+    return value.length > 60
+      ? `${JSON.stringify(value.slice(0, 57))}... (${value.length} characters)`
+      : JSON.stringify(value);
   return String(value);
 }
 
@@ -228,7 +232,7 @@ export function problemsFromIssues(
         out.push({
           path: [...path, key],
           target: 'key',
-          message: `unknown key ${JSON.stringify(key)}${hint ? ` (did you mean ${hint}?)` : ''}`,
+          message: `unknown key ${clip(JSON.stringify(key))}${hint ? ` (did you mean ${hint}?)` : ''}`,
         });
       }
       return;
@@ -249,7 +253,7 @@ export function problemsFromIssues(
       out.push({
         path,
         target: 'key',
-        message: `${issue.message} (got ${JSON.stringify(path[path.length - 1])})`,
+        message: `${issue.message} (got ${clip(JSON.stringify(path[path.length - 1]))})`,
       });
       return;
     }

@@ -4,8 +4,9 @@
  * reported at once, each at the file:line:col of the node at fault.
  */
 import { readFile } from 'node:fs/promises';
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import { type Document, isCollection, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { OtaFleetError } from '../error-codes.ts';
+import { clip } from './clip.ts';
 import { type DeviceKeys, loadDeviceKeys } from './device-keys.ts';
 import { type Env, interpolateDocument } from './interpolate.ts';
 import { issueMessage, problemsFromIssues } from './issues.ts';
@@ -21,6 +22,11 @@ export { formatProblem, type ScenarioProblem } from './problems.ts';
 export interface ScenarioParseOptions {
   /** Values for `${NAME}` placeholders; the CLI passes process.env (the default). */
   env?: Env;
+  /**
+   * What an unset `${NAME}` without a default is: an `error` (default; `run`) or a `warning`
+   * (`validate`: the file is checked as if set, unless the placeholder itself makes it invalid).
+   */
+  unsetEnv?: 'error' | 'warning';
 }
 
 /** A parsed scenario, or every problem that stops it; warnings either way. */
@@ -41,6 +47,9 @@ interface Analysis {
 
 const SECTIONS = Object.keys(scenarioSchema.shape) as Section[];
 
+/** Longest problem message, in characters (each echoed value is cut shorter still). */
+const MAX_MESSAGE = 300;
+
 function yamlProblems(
   doc: Document,
   file: string,
@@ -53,7 +62,7 @@ function yamlProblems(
     file,
     ...locator.at(e.pos[0]),
     path: '',
-    message: `${severity === 'error' ? 'invalid YAML: ' : ''}${e.message.split('\n')[0]}`,
+    message: clip(`${severity === 'error' ? 'invalid YAML: ' : ''}${e.message.split('\n')[0]}`, MAX_MESSAGE),
     severity,
   });
   // One syntax error often sets off more on the same line; the first one there is the one to fix.
@@ -65,6 +74,34 @@ function yamlProblems(
     errors: firstPerLine,
     warnings: doc.warnings.map((e) => toProblem(e, 'warning')),
   };
+}
+
+/**
+ * Keys a scenario cannot have, in one linear pass: a key that is a list or mapping (`? [a, b]`), and
+ * a key given twice in one mapping.
+ */
+function keyProblems(doc: Document, file: string, locator: Locator): ScenarioProblem[] {
+  const out: ScenarioProblem[] = [];
+  const at = (node: unknown, message: string) => {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    out.push({ file, ...locator.at(range?.[0] ?? 0), path: '', message, severity: 'error' });
+  };
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (isCollection(pair.key)) {
+          at(pair.key, 'invalid YAML: a key must be a plain word, not a list or mapping');
+          continue;
+        }
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        if (seen.has(key))
+          at(pair.key, `invalid YAML: map keys must be unique (${clip(JSON.stringify(key))} is repeated)`);
+        seen.add(key);
+      }
+    },
+  });
+  return out;
 }
 
 /** Parses each section on its own, so rules can check the sections that are valid. */
@@ -81,36 +118,44 @@ function validSections(data: unknown): { parts: Partial<Scenario>; valid: Set<Se
   return { parts: parts as Partial<Scenario>, valid };
 }
 
-function analyse(text: string, file: string, env: Env): Analysis {
+function analyse(text: string, file: string, env: Env, unsetEnv: 'error' | 'warning' = 'error'): Analysis {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // logLevel 'error': the yaml library's warnings become problems here, never a process warning
+  // uniqueKeys false: the library's duplicate check is quadratic in a mapping's size; keyProblems
+  // checks duplicates in linear time instead
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'error', uniqueKeys: false });
   const locator = createLocator(doc, lineCounter);
   const none = { parts: {}, valid: new Set<Section>(), locator };
   const problem = (path: readonly PathSegment[], message: string, target?: 'key'): ScenarioProblem => ({
     file,
     ...locator.locate(path, target),
     path: formatPath(path),
-    message,
+    // a rule's message may quote names from the file: bounded like every echoed value
+    message: clip(message, MAX_MESSAGE),
     severity: 'error',
   });
   const yaml = yamlProblems(doc, file, locator);
+  yaml.errors.push(...keyProblems(doc, file, locator));
   if (yaml.errors.length > 0) return { ...none, problems: yaml.errors, warnings: yaml.warnings };
 
   const unresolved = interpolateDocument(doc, text, env);
-  const problems: ScenarioProblem[] = unresolved.map((u) => ({
+  const unset: ScenarioProblem[] = unresolved.map((u) => ({
     file,
     ...locator.at(u.offset),
     path: formatPath(u.path),
-    message: u.message,
-    severity: 'error',
+    message:
+      unsetEnv === 'warning' ? `${u.message}; ota-fleet run refuses the file until it is set` : u.message,
+    severity: unsetEnv,
   }));
+  const problems: ScenarioProblem[] = unsetEnv === 'error' ? unset : [];
+  const envWarnings: ScenarioProblem[] = unsetEnv === 'warning' ? unset : [];
   const skip = new Set(unresolved.map((u) => formatPath(u.path)));
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {
     problems.push(problem([], `cannot be read as data: ${(err as Error).message}`));
-    return { ...none, problems, warnings: yaml.warnings };
+    return { ...none, problems: [...problems, ...envWarnings.map(asError)], warnings: yaml.warnings };
   }
   if (data === null || data === undefined) {
     problems.push(problem([], 'is empty: a scenario is a mapping with at least name and fleet'));
@@ -128,8 +173,10 @@ function analyse(text: string, file: string, env: Env): Analysis {
         problems.push(problem(p.path, p.message, p.target === 'key' ? 'key' : undefined));
     }
     ({ parts, valid } = validSections(data));
+    // an unset placeholder that leaves a value the schema refuses makes the file invalid after all
+    if (problems.length === 0) problems.push(...envWarnings.splice(0).map(asError));
   }
-  const warnings: ScenarioProblem[] = [...yaml.warnings];
+  const warnings: ScenarioProblem[] = [...yaml.warnings, ...envWarnings];
   for (const f of checkRules(parts, valid)) {
     (f.severity === 'error' ? problems : warnings).push({
       ...problem(f.path, f.message),
@@ -140,6 +187,8 @@ function analyse(text: string, file: string, env: Env): Analysis {
   return { problems, warnings, parts, valid, locator };
 }
 
+const asError = (p: ScenarioProblem): ScenarioProblem => ({ ...p, severity: 'error' });
+
 function result(a: Analysis): ScenarioParse {
   const warnings = sortProblems(a.warnings);
   if (a.problems.length > 0) return { ok: false, problems: sortProblems(a.problems), warnings };
@@ -148,7 +197,7 @@ function result(a: Analysis): ScenarioParse {
 
 /** Parses and validates scenario text (YAML or JSON) named `file`; does not read the device-keys CSV. */
 export function parseScenario(text: string, file: string, options: ScenarioParseOptions = {}): ScenarioParse {
-  return result(analyse(text, file, options.env ?? process.env));
+  return result(analyse(text, file, options.env ?? process.env, options.unsetEnv));
 }
 
 /** Checks the device-keys CSV a device-token URL target names: readable, well-formed, a key per device. */
@@ -203,7 +252,7 @@ export async function loadScenario(
     const reason = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new OtaFleetError('ERR_SCENARIO_NOT_FOUND', `cannot read scenario file ${file} (${reason})`);
   }
-  const a = analyse(source, file, options.env ?? process.env);
+  const a = analyse(source, file, options.env ?? process.env, options.unsetEnv);
   const deviceKeys = await checkDeviceKeys(a, file);
   const parse = result(a);
   return parse.ok && deviceKeys ? { ...parse, file, source, deviceKeys } : { ...parse, file, source };

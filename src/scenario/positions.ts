@@ -40,11 +40,15 @@ export function formatPath(path: readonly PathSegment[]): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
+    else if (seg.length > MAX_SEGMENT) out += `[${JSON.stringify(`${seg.slice(0, MAX_SEGMENT)}…`)}]`;
     else if (IDENTIFIER.test(seg)) out += out === '' ? seg : `.${seg}`;
     else out += `[${JSON.stringify(seg)}]`;
   }
   return out;
 }
+
+/** Longest key shown in a path; a longer one is cut (a hostile file must not print megabytes). */
+const MAX_SEGMENT = 60;
 
 function keyText(pair: Pair): string | undefined {
   const key = pair.key;
@@ -57,13 +61,33 @@ interface Step {
   key: Node | undefined;
 }
 
-/** Walks as far along `path` as the document goes. */
-function walk(doc: Document, path: readonly PathSegment[]): { steps: Step[]; complete: boolean } {
+/** Each mapping's pairs by key text (first wins, like a linear search), built once per mapping. */
+type PairIndex = WeakMap<object, Map<string, Pair>>;
+
+function pairOf(index: PairIndex, map: { items: Pair[] }, key: string): Pair | undefined {
+  let byKey = index.get(map);
+  if (byKey === undefined) {
+    byKey = new Map();
+    for (const p of map.items) {
+      const k = keyText(p);
+      if (k !== undefined && !byKey.has(k)) byKey.set(k, p);
+    }
+    index.set(map, byKey);
+  }
+  return byKey.get(key);
+}
+
+/** Walks as far along `path` as the document goes (linear in the path: keys are looked up in an index). */
+function walk(
+  doc: Document,
+  path: readonly PathSegment[],
+  index: PairIndex,
+): { steps: Step[]; complete: boolean } {
   const steps: Step[] = [{ node: doc.contents, key: undefined }];
   for (const seg of path) {
     const { node } = steps[steps.length - 1]!;
     if (isMap(node)) {
-      const pair = node.items.find((p) => keyText(p) === String(seg));
+      const pair = pairOf(index, node as { items: Pair[] }, String(seg));
       if (!pair) return { steps, complete: false };
       steps.push({ node: pair.value, key: isScalar(pair.key) ? pair.key : undefined });
     } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
@@ -93,6 +117,8 @@ function offsetOf(step: Step): number | undefined {
 
 /** Creates the locator of one document, whose source was counted with `lineCounter`. */
 export function createLocator(doc: Document, lineCounter: LineCounter): Locator {
+  // the document is not changed after parsing (interpolation only rewrites scalar values)
+  const index: PairIndex = new WeakMap();
   const at = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -100,7 +126,7 @@ export function createLocator(doc: Document, lineCounter: LineCounter): Locator 
   return {
     at,
     locate(path, target = 'value') {
-      const { steps, complete } = walk(doc, path);
+      const { steps, complete } = walk(doc, path, index);
       const last = steps[steps.length - 1]!;
       let offset: number | undefined;
       if (complete && target === 'key') offset = startOf(last.key);

@@ -11,6 +11,11 @@ import { type packageSchema, rolloutSchema, type rolloutStepSchema } from './rol
 export { duration, size } from './fields.ts';
 export { packageSchema, rolloutSchema, rolloutStepSchema } from './rollout-schema.ts';
 
+/** A relative weight: positive, at most a million. */
+const weight = z.number().positive().max(1_000_000);
+/** Highest arrival rate of a phase, device starts per second. */
+const MAX_RATE = 1_000_000;
+
 /** Where the devices send their requests. */
 export const targetSchema = z
   .strictObject({
@@ -87,18 +92,23 @@ export const fleetSchema = z
       .meta(describe('Number of devices (for arrival-rate: the pool of device identities)')),
     namePattern: z
       .string()
+      .max(100, 'must be at most 100 characters long')
       .regex(/\{index(:\d+)?\}/, 'must contain {index} or {index:N} (zero-padded to N digits)')
+      .refine(
+        (p) => [...p.matchAll(/\{index:(\d+)\}/g)].every((m) => m[1]!.length <= 2 && Number(m[1]) <= 64),
+        'the width N of {index:N} must be at most 64 (a device name is 1-64 characters)',
+      )
       .default('dev-{index:06}')
       .meta(describe('Device names; {index} counts from 1, {index:N} is zero-padded to N digits')),
     modules: z.array(module).min(1).default(['fota']).meta(describe('Modules each device checks for tasks')),
     versions: z
       .strictObject({
         f_version: z
-          .record(version, z.number().positive())
+          .record(version, weight)
           .optional()
           .meta(describe('Module firmware versions (fota) and their weights')),
         s_version: z
-          .record(version, z.number().positive())
+          .record(version, weight)
           .optional()
           .meta(describe('MCU software versions (sota) and their weights')),
       })
@@ -138,11 +148,7 @@ export const faultsSchema = z
 /** One kind of device: how it polls, downloads and fails. */
 export const profileSchema = z.strictObject({
   name: z.string().min(1).meta(describe('Profile name, shown in reports')),
-  weight: z
-    .number()
-    .positive()
-    .default(1)
-    .meta(describe('Share of the fleet, relative to the other profiles')),
+  weight: weight.default(1).meta(describe('Share of the fleet, relative to the other profiles')),
   pollInterval: duration.prefault('30s').meta(describe('Time between task checks')),
   pollJitter: z
     .number()
@@ -186,8 +192,13 @@ export const profileSchema = z.strictObject({
 /** One phase of an arrival-rate load: rate devices/second, optionally ramping to rampTo. */
 export const phaseSchema = z.strictObject({
   duration: duration.meta(describe('Length of the phase')),
-  rate: z.number().min(0).meta(describe('Device starts per second at the start of the phase')),
-  rampTo: z.number().min(0).optional().meta(describe('Starts per second at the end (linear ramp)')),
+  rate: z.number().min(0).max(MAX_RATE).meta(describe('Device starts per second at the start of the phase')),
+  rampTo: z
+    .number()
+    .min(0)
+    .max(MAX_RATE)
+    .optional()
+    .meta(describe('Starts per second at the end (linear ramp)')),
 });
 
 /** Closed (fleet) or open (arrival-rate) load model. */
@@ -232,7 +243,10 @@ export const connectionsSchema = z
 /** When the run ends. */
 export const stopSchema = z
   .strictObject({
-    duration: duration.prefault('60s').meta(describe('Longest the run lasts')),
+    duration: duration
+      .refine((ms) => ms > 0, 'must be longer than 0 (like --duration)')
+      .prefault('60s')
+      .meta(describe('Longest the run lasts')),
     whenSettled: z
       .boolean()
       .default(true)
@@ -254,7 +268,13 @@ export const scenarioSchema = z.strictObject({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9._-]')
     .meta(describe('Scenario name, used in report names')),
   description: z.string().optional(),
-  seed: z.number().int().default(1).meta(describe('Seed of every random choice; same seed, same run')),
+  seed: z
+    .number()
+    .int()
+    .min(-(2 ** 31))
+    .max(2 ** 32 - 1)
+    .default(1)
+    .meta(describe('Seed of every random choice; same seed, same run')),
   target: targetSchema,
   product: productSchema,
   fleet: fleetSchema,

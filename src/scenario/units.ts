@@ -16,6 +16,11 @@ const SIZE_BYTES: Record<string, number> = {
   GiB: 1024 ** 3,
 };
 
+/** Longest duration a scenario may give: 2^31-1 ms, the most a Node.js timer can wait (about 24.8 days). */
+export const MAX_DURATION_MS = 2_147_483_647;
+/** Largest size a scenario may give: 1 TiB. */
+export const MAX_SIZE_BYTES = 1024 ** 4;
+
 /** Parses a duration string to milliseconds; a bare number is milliseconds. Undefined when malformed. */
 export function parseDuration(value: string | number): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;

@@ -179,3 +179,70 @@ describe('ota-fleet compare', () => {
     expect(missing.code).toBe(2);
   });
 });
+
+describe('a run the target refused', () => {
+  it('exits 4 with a verdict that names the errno and the keys to check (wrong access key)', {
+    timeout: 60_000,
+  }, async () => {
+    const out = join(tmp, 'refused');
+    const env = {
+      OTA_URL: healthy.url,
+      OTA_PRODUCT: healthy.demo!.productId,
+      OTA_KEY: 'd3Jvbmcta2V5LXdyb25nLWtleQ==',
+    };
+    const r = await runCli(['run', SCENARIO, '--out', out, '--quiet', '--duration', '2s'], { env });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(4);
+    expect(r.stdout).toMatch(/^VERDICT {2}REFUSED · no device call succeeded/m);
+    expect(r.stdout).toContain(
+      'cause: every request failed: errno 1 = authentication failed — check product.accessKey, tokenLevel and tokenMethod',
+    );
+    const dir = reportDir(out);
+    const s = summaryOf(dir);
+    expect(s.verdict).toMatchObject({ status: 'refused' });
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain(
+      '**Refused run**: every request failed: errno 1',
+    );
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('data-verdict="refused"');
+  });
+});
+
+describe("the README's CI-gate recipe", () => {
+  it('exits 0 twice in a row on a healthy machine: the baseline folder policy applies, --out is a fixed folder', {
+    timeout: 180_000,
+  }, async () => {
+    const out = join(tmp, 'ci-gate');
+    const recipe = async () => {
+      const run = await runCli([
+        'run',
+        'scenarios/ci-gate.yaml',
+        '--baseline',
+        'reports/baselines/ci-gate',
+        '--out',
+        out,
+        '--quiet',
+      ]);
+      expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.stdout).toContain('comparison: policy reports/baselines/ci-gate/policy.yaml');
+      const compare = await runCli([
+        'compare',
+        'reports/baselines/ci-gate',
+        out,
+        '--markdown',
+        join(out, 'gate.md'),
+        '--junit',
+        join(out, 'gate.xml'),
+      ]);
+      expect(compare.code, compare.stdout).toBe(0);
+      expect(compare.stdout).toContain('(policy reports/baselines/ci-gate/policy.yaml)');
+      return compare.stdout;
+    };
+    await recipe();
+    const second = await recipe();
+    const dirs = readdirSync(out)
+      .filter((d) => d.startsWith('ci-gate-'))
+      .sort();
+    expect(dirs).toHaveLength(2);
+    // the second compare read the newest report of the folder
+    expect(second).toContain(`${dirs[1]}/summary.json`);
+  });
+});

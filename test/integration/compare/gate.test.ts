@@ -75,7 +75,7 @@ describe('compare against real servers', () => {
   it('a healthy run passes its thresholds', { timeout: 30_000 }, async () => {
     baseline = await run(scenario(healthy));
     expect(baseline.run.partial).toBe(false);
-    expect(baseline.calls.check.count).toBeGreaterThan(100);
+    expect(baseline.calls.check!.count).toBeGreaterThan(100);
     expect(baseline.thresholds?.map((t) => [t.expression, t.ok])).toEqual([
       ['p(50) < 20ms', true],
       ['> 99%', true],

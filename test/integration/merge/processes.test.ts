@@ -74,7 +74,7 @@ describe('runProcesses', () => {
     expect(kids.every((k) => k.run.target.url === summary.run.target.url && !k.run.target.embedded)).toBe(
       true,
     );
-    expect(summary.calls.check.count).toBe(kids[0]!.calls.check.count + kids[1]!.calls.check.count);
+    expect(summary.calls.check!.count).toBe(kids[0]!.calls.check!.count + kids[1]!.calls.check!.count);
     const onDisk = await loadSummary(dir);
     expect(onDisk.totals).toEqual(summary.totals);
     expect(await readdir(dir)).toEqual(

@@ -63,10 +63,10 @@ describe('two half-fleet shards merged, against one full run of the same seed', 
     expect(merged.run.devices).toBe(whole.run.devices);
     expect(merged.run.shard).toEqual({ index: 1, count: 1 });
     for (const call of DETERMINISTIC_CALLS) {
-      expect(merged.calls[call].count, call).toBe(whole.calls[call].count);
-      expect(merged.calls[call].count, call).toBeGreaterThan(0);
+      expect(merged.calls[call]!.count, call).toBe(whole.calls[call]!.count);
+      expect(merged.calls[call]!.count, call).toBeGreaterThan(0);
     }
-    expect(merged.calls.download.count).toBe(20 * 4);
+    expect(merged.calls.download!.count).toBe(20 * 4);
     expect(merged.totals.bytes).toBe(whole.totals.bytes);
     expect(merged.totals.failedRequests).toBe(0);
     const { booted, withTask, upgraded, failed, cancelled } = whole.totals.devices;
@@ -94,9 +94,9 @@ describe('two half-fleet shards merged, against one full run of the same seed', 
       summarizeHistogram(mergeEncodedHistograms(shards.flatMap((s) => s.histograms[key] ?? [])));
     expect(merged.durations[up]).toEqual(added(up));
     expect(merged.durations[up]!.count).toBe(20);
-    expect(merged.calls.check.latency).toEqual(added('ota_check_duration'));
-    expect(merged.calls.download.latencyByOutcome.ok).toEqual(added('ota_download_duration{outcome=ok}'));
-    expect(merged.calls.check.count).toBe(shards[0]!.calls.check.count + shards[1]!.calls.check.count);
+    expect(merged.calls.check!.latency).toEqual(added('ota_check_duration'));
+    expect(merged.calls.download!.latencyByOutcome.ok).toEqual(added('ota_download_duration{outcome=ok}'));
+    expect(merged.calls.check!.count).toBe(shards[0]!.calls.check!.count + shards[1]!.calls.check!.count);
   });
 
   it('`ota-fleet report merge` of the two report folders writes the same merged run', async () => {

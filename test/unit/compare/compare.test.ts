@@ -51,8 +51,8 @@ describe('compareSummaries', () => {
     ]);
     expect(itemOf(c, 'check.p99')).toEqual({
       metric: 'check.p99',
-      baseline: base.calls.check.latency.p99 / 1000,
-      current: base.calls.check.latency.p99 / 1000,
+      baseline: base.calls.check!.latency.p99 / 1000,
+      current: base.calls.check!.latency.p99 / 1000,
       change: 0,
       ok: true,
       status: 'ok',
@@ -65,12 +65,12 @@ describe('compareSummaries', () => {
 
   it('treats a change below the floor as noise: 0.3 ms → 0.5 ms p50 is not a 66% regression', () => {
     const b = variant((s) => {
-      s.calls.check.latency.p50 = 300;
+      s.calls.check!.latency.p50 = 300;
     });
     const c = compare(
       b,
       variant((s) => {
-        s.calls.check.latency.p50 = 500;
+        s.calls.check!.latency.p50 = 500;
       }),
     );
     expect(itemOf(c, 'check.p50')).toMatchObject({
@@ -84,8 +84,8 @@ describe('compareSummaries', () => {
 
   it('flags a latency beyond tolerance and floor as regressed, and a better one as improved', () => {
     const slow = variant((s) => {
-      s.calls.check.latency.p90 *= 2;
-      s.calls.download.latency.p50 /= 2;
+      s.calls.check!.latency.p90 *= 2;
+      s.calls.download!.latency.p50 /= 2;
     });
     const c = compare(base, slow);
     expect(c.ok).toBe(false);
@@ -139,7 +139,7 @@ describe('compareSummaries', () => {
     const c = compare(
       base,
       variant((s) => {
-        s.calls.download.count = 0;
+        s.calls.download!.count = 0;
       }),
     );
     expect(itemOf(c, 'download.p50')).toMatchObject({ status: 'missing', ok: false, current: null });

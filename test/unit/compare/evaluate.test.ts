@@ -16,7 +16,7 @@ const observed = (metric: string, expression: string, s: RunSummary = summary) =
 
 describe('evaluateThresholds on the example summary', () => {
   it('reads latency percentiles from the histograms (the same as the summary stats, in ms)', () => {
-    const check = summary.calls.check.latency;
+    const check = summary.calls.check!.latency;
     expect(observed('ota_check_duration', 'p(99) < 200ms')).toEqual({
       metric: 'ota_check_duration',
       expression: 'p(99) < 200ms',
@@ -35,7 +35,7 @@ describe('evaluateThresholds on the example summary', () => {
   });
 
   it('selects tagged histogram series', () => {
-    const errorP90 = summary.calls.check.latencyByOutcome.error.p90;
+    const errorP90 = summary.calls.check!.latencyByOutcome.error.p90;
     expect(observed('ota_check_duration{outcome:error}', 'p(90) < 1s').observed).toBe(errorP90 / 1000);
   });
 

@@ -7,7 +7,7 @@ import { findAll, parseXml } from './xml.ts';
 
 const base = createExampleSummary();
 const slow = structuredClone(base);
-slow.calls.check.latency.p99 *= 3;
+slow.calls.check!.latency.p99 *= 3;
 slow.totals.successRate -= 0.02;
 const comparison: ComparisonSummary = compareSummaries(base, slow, {
   policy: { checks: {} },

@@ -11,7 +11,7 @@ import { createExampleSummary } from '../../helpers/example-summary.ts';
 
 const base = createExampleSummary();
 const slow = structuredClone(base);
-slow.calls.check.latency.p50 *= 10;
+slow.calls.check!.latency.p50 *= 10;
 const c = compareSummaries(base, slow, { policy: { checks: {} }, baselineLabel: 'baselines/x' });
 const ctx = { scenario: 'example-rollout', current: 'reports/now' };
 

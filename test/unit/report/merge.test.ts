@@ -84,7 +84,7 @@ describe('mergeSummaries: exact merge of counters and histograms', () => {
   const merged = mergeSummaries(halves);
 
   it('gives the counts and latency statistics of one run that recorded every value', () => {
-    expect(halves[0]!.calls.check.latency.p99).not.toBe(whole.calls.check.latency.p99);
+    expect(halves[0]!.calls.check!.latency.p99).not.toBe(whole.calls.check!.latency.p99);
     expect(merged.counters).toEqual(whole.counters);
     expect(Object.keys(merged.histograms)).toEqual(Object.keys(whole.histograms));
     for (const [key, encoded] of Object.entries(merged.histograms))

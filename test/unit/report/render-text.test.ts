@@ -21,8 +21,8 @@ describe('renderText', () => {
       '9.80ms',
       '10.0ms',
     ]);
-    expect(s.calls.check.latency.p99).toBeGreaterThanOrEqual(9795);
-    expect(s.calls.check.latency.p99).toBeLessThan(9805);
+    expect(s.calls.check!.latency.p99).toBeGreaterThanOrEqual(9795);
+    expect(s.calls.check!.latency.p99).toBeLessThan(9805);
     expect(text).not.toMatch(/^\s+task-state/m);
   });
 
