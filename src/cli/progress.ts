@@ -23,8 +23,9 @@ function clip(line: string, columns: number): string {
 }
 
 /**
- * The progress lines of a moment of the run: time and bar; devices; requests (req/s, failure %, top
- * error code); the p99 of each call active over the last seconds. Each fits `columns`.
+ * The progress lines of a moment of the run: time, bar and active devices; device outcomes; requests
+ * (req/s, failure %); the top error code; the p99 of each call active over the last seconds (wrapped).
+ * Each line fits `columns`.
  */
 export function renderProgress(live: LiveStats, frame: ProgressFrame): string[] {
   const columns = frame.columns ?? 80;
@@ -32,17 +33,33 @@ export function renderProgress(live: LiveStats, frame: ProgressFrame): string[] 
   const elapsed = Math.min(total, Math.floor(live.elapsedSec));
   const filled = Math.round((BAR * elapsed) / total);
   const bar = `[${'='.repeat(filled)}${' '.repeat(BAR - filled)}]`;
-  const lines = [`running  ${bar} ${elapsed}s/${total}s`];
+  const lines = [`running  ${bar} ${elapsed}s/${total}s · ${n(live.devicesActive)} devices active`];
   lines.push(
-    `devices  ${n(live.devicesActive)} active · ${n(live.upgraded)} upgraded · ${n(live.failed)} failed · ${n(live.cancelled)} cancelled` +
+    `devices  ${n(live.upgraded)} upgraded · ${n(live.failed)} failed · ${n(live.cancelled)} cancelled` +
       (live.dropped ? ` · ${n(live.dropped)} dropped` : ''),
   );
   const pct = live.requests > 0 ? `${(100 * live.errorRate).toFixed(live.errorRate < 0.1 ? 2 : 1)}%` : '0%';
-  const top = live.topError ? ` · top ${live.topError.code} ×${n(live.topError.count)}` : '';
-  lines.push(`requests ${n(live.rps)}/s · ${n(live.requests)} sent · ${pct} failed${top}`);
+  lines.push(`requests ${n(live.rps)}/s · ${n(live.requests)} sent · ${pct} failed`);
+  if (live.topError) lines.push(`errors   top ${live.topError.code} ×${n(live.topError.count)}`);
   const p99 = Object.entries(live.callP99Ms).map(([call, v]) => `${call} ${ms(v)}`);
-  lines.push(`p99      ${p99.length > 0 ? p99.join(' · ') : '-'}`);
+  lines.push(...wrap('p99      ', p99.length > 0 ? p99 : ['-'], columns));
   return lines.map((l) => clip(l, columns));
+}
+
+/** `items` joined with " · " after `head`, wrapped onto indented lines of at most `columns`. */
+function wrap(head: string, items: readonly string[], columns: number): string[] {
+  const indent = ' '.repeat(head.length);
+  const out: string[] = [];
+  let line = head;
+  for (const item of items) {
+    const sep = line === head || line === indent ? '' : ' · ';
+    if (line.length + sep.length + item.length > columns && line !== head && line !== indent) {
+      out.push(line);
+      line = indent + item;
+    } else line += sep + item;
+  }
+  out.push(line);
+  return out;
 }
 
 /** Creates the progress display of a run of `durationMs`. */
