@@ -138,9 +138,9 @@ async function runAndReport(
   if (args.processes !== undefined && args.processes > 1) {
     if (shard) throw new OtaFleetError('ERR_USAGE', '--processes and --shard do not go together');
     // abortOnFail does not apply across processes: the thresholds judge the merged report at the end
-    return runInProcesses(args, file, gate, [progress, ...(o.observers ?? [])]);
+    return runInProcesses(args, file, gate, [interruptNotice, progress, ...(o.observers ?? [])]);
   }
-  const observers = [progress, ...(gate.abort ? [gate.abort] : []), ...(o.observers ?? [])];
+  const observers = [interruptNotice, progress, ...(gate.abort ? [gate.abort] : []), ...(o.observers ?? [])];
   const dir = join(
     resolve(args.out),
     reportDirName(scenario.name + (shard ? `-shard${shard.index}of${shard.count}` : ''), new Date()),
@@ -189,9 +189,17 @@ async function runAndReport(
   return { dir, exitCode, summary };
 }
 
+/** What a Ctrl-C says once the run has stopped by itself: the report it writes is complete. */
+const interruptNotice: RunObserver = {
+  onStopping: ({ reason, partial }) => {
+    if (!partial)
+      setInterruptMessage(`the run has already ended (${reason}); finishing and writing its complete report`);
+  },
+};
+
 /** Judges thresholds and baseline, writes the report, prints the summary; returns the run's exit code. */
 async function finishRun(summary: RunSummary, dir: string, gate: RunGate): Promise<ExitCodeValue> {
-  // the run has ended: a Ctrl-C from here on cuts nothing, the report is complete
+  // the run has ended: a Ctrl-C from here on cuts nothing
   setInterruptMessage(
     summary.run.partial
       ? 'the run has already stopped; writing its partial report'

@@ -43,10 +43,21 @@ export interface RunSnapshot {
   abort(reason: string): void;
 }
 
+/** Why a run stopped. */
+export interface RunStopping {
+  reason: string;
+  partial: boolean;
+}
+
 /** Watches a run; every method is optional. An observer that throws is logged and ignored. */
 export interface RunObserver {
   onStart?(run: RunStart): void;
   onSnapshot?(snapshot: RunSnapshot): void;
+  /**
+   * The run has stopped (its duration, settled, a stop line, Ctrl-C, abortOnFail) and is winding down:
+   * in-flight requests get their grace, then the summary follows. `partial` as the report will say.
+   */
+  onStopping?(stop: RunStopping): void;
   /** The run's summary, before thresholds and the report are written. */
   onFinish?(summary: RunSummary): void;
 }
@@ -60,6 +71,7 @@ export interface SnapshotFeed {
   /** The reason an observer aborted the run, once one did. */
   readonly aborted: string | undefined;
   start(run: RunStart): void;
+  stopping(stop: RunStopping): void;
   finish(summary: RunSummary): void;
 }
 
@@ -109,6 +121,7 @@ export function createSnapshotFeed(
       return aborted;
     },
     start: (run) => each((ob) => ob.onStart?.(run)),
+    stopping: (stop) => each((ob) => ob.onStopping?.(stop)),
     finish: (summary) => each((ob) => ob.onFinish?.(summary)),
   };
 }

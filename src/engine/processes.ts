@@ -244,6 +244,8 @@ export async function runProcesses(o: ProcessesOptions): Promise<ProcessesResult
       log,
       onTick: () => feed.tick(),
     });
+    const interrupted = o.signal?.aborted ?? false;
+    feed.stopping({ reason: interrupted ? 'interrupted' : 'every process ended', partial: interrupted });
     const notes = [
       `Ran as ${n} processes on one machine${shared ? ', sharing one embedded server that played the rollout' : ''}.`,
     ];

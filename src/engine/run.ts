@@ -156,6 +156,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       }
     }
   } finally {
+    feed.stopping({ reason: endReason, partial: partialReason !== undefined });
     pool.stop(opts.graceMs ?? 2000);
   }
   // the workers get the grace and a little more to send their final snapshot; a worker still
