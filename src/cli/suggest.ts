@@ -48,7 +48,7 @@ export function unknownFlagMessage(
     const flag = name.replace(/^-+/, '');
     const shown = argv.find((a) => a.replace(/^-+/, '').split('=')[0] === flag) ?? `--${flag}`;
     const near = suggestFlag(flag, known);
-    return `unknown option ${shown.split('=')[0]}${near ? ` (did you mean --${near}?)` : ''}`;
+    return `Unknown argument: ${shown.split('=')[0]}${near ? ` (did you mean --${near}?)` : ''}`;
   });
   const help = command ? `ota-fleet ${command} --help` : 'ota-fleet --help';
   return [

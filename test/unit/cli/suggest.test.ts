@@ -35,8 +35,8 @@ describe('unknown flag suggestions', () => {
       RUN_FLAGS,
     );
     expect(msg?.split('\n')).toEqual([
-      'unknown option --durration (did you mean --duration?)',
-      'unknown option --zzz',
+      'Unknown argument: --durration (did you mean --duration?)',
+      'Unknown argument: --zzz',
       'Usage: ota-fleet run [options]; run "ota-fleet run --help" for the options.',
     ]);
     expect(unknownFlagMessage('Not enough non-option arguments', ['run'], RUN_FLAGS)).toBeUndefined();
