@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,21 @@ import { ensureBuilt, ROOT, runCli } from '../helpers/cli.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'ota-fleet-e2e-'));
 beforeAll(() => ensureBuilt());
+
+/** A progress block past second 2 with requests sent. */
+const SENT_SOME = /\] ([3-9]|\d\d+)s\/\d+s[^\n]*\n[^\n]*\nrequests [^\n]* [1-9][\d,]* sent/;
+
+/** Calls `then` once the child's stderr (its progress lines) matches `re`. */
+function whenProgressShows(child: ChildProcess, re: RegExp, then: () => void): void {
+  let seen = '';
+  const onData = (d: Buffer) => {
+    seen += d.toString();
+    if (!re.test(seen)) return;
+    child.stderr?.off('data', onData);
+    then();
+  };
+  child.stderr?.on('data', onData);
+}
 
 function reportPath(stdout: string): string {
   const m = /Report: (.+report\.html)/.exec(stdout);
@@ -45,19 +61,10 @@ describe('ota-fleet run (built CLI)', () => {
 
   it('Ctrl-C writes a partial report and exits 130', { timeout: 60_000 }, async () => {
     const r = await runCli(
-      [
-        'run',
-        'scenarios/poll-storm-10k.yaml',
-        '--devices',
-        '200',
-        '--duration',
-        '60s',
-        '--out',
-        out,
-        '--quiet',
-      ],
+      ['run', 'scenarios/poll-storm-10k.yaml', '--devices', '200', '--duration', '60s', '--out', out],
       {
-        onStart: (child) => setTimeout(() => child.kill('SIGINT'), 4000),
+        // Ctrl-C once the progress shows requests sent (its lines come every 5 s off a terminal)
+        onStart: (child) => whenProgressShows(child, SENT_SOME, () => child.kill('SIGINT')),
       },
     );
     expect(r.code, r.stderr).toBe(130);
@@ -74,10 +81,11 @@ describe('ota-fleet run (built CLI)', () => {
     timeout: 60_000,
   }, async () => {
     const r = await runCli(
-      ['run', 'scenarios/quickstart.yaml', '--devices', '30', '--duration', '60s', '--out', out, '--quiet'],
+      ['run', 'scenarios/quickstart.yaml', '--devices', '30', '--duration', '60s', '--out', out],
       {
         detached: true,
-        onStart: (child) => setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 5000),
+        // once the progress shows requests after second 2 (the batch is created at 2 s)
+        onStart: (child) => whenProgressShows(child, SENT_SOME, () => process.kill(-child.pid!, 'SIGINT')),
       },
     );
     expect(r.code, r.stderr).toBe(130);
