@@ -5,10 +5,10 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { createThresholdAbort, type ThresholdAbort } from '../compare/abort.ts';
 import { compareSummaries } from '../compare/compare.ts';
-import { applyThresholds, judgeGate, scenarioThresholds } from '../compare/gate.ts';
+import { applyThresholds, scenarioThresholds } from '../compare/gate.ts';
 import { renderJUnit } from '../compare/junit.ts';
 import { type ComparePolicy, parsePolicyText, withFlags } from '../compare/policy.ts';
 import { renderComparisonMarkdown, renderComparisonText } from '../compare/render.ts';
@@ -18,7 +18,8 @@ import { parseSummary, SCHEMA_VERSION } from '../report/summary.ts';
 import { judgeRun } from '../report/verdict.ts';
 import { resolveSummaryPath } from '../report/write.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { ExitCode, setOutcome } from './exit-codes.ts';
+import type { Command } from './command.ts';
+import { ExitCode } from './exit-codes.ts';
 
 /** Policy flags shared by `compare` and `run --baseline`. */
 export interface PolicyArgs {
@@ -118,7 +119,7 @@ async function writeOut(file: string | undefined, text: string): Promise<void> {
   }
 }
 
-/** Compares CURRENT with BASELINE, prints and writes the result; sets exit code 6 on a regression. */
+/** Compares CURRENT with BASELINE, prints and writes the result (the command exits 6 on a regression). */
 export async function compareCommandHandler(args: CompareArgs): Promise<ComparisonSummary> {
   const policyFile = await policyFileFor(args.baseline, args.policy);
   const policy = await loadPolicy({ ...args, ...(policyFile !== undefined ? { policy: policyFile } : {}) });
@@ -145,7 +146,6 @@ export async function compareCommandHandler(args: CompareArgs): Promise<Comparis
   await writeOut(args.markdown, renderComparisonMarkdown(comparison, ctx));
   const junit = { scenario: ctx.scenario, startedAt: current.summary.run.startedAt, comparison };
   await writeOut(args.junit, renderJUnit(ctx.thresholds ? { ...junit, thresholds: ctx.thresholds } : junit));
-  if (!comparison.ok) setOutcome(ExitCode.REGRESSION);
   return comparison;
 }
 
@@ -154,8 +154,6 @@ export interface RunGate {
   abort?: ThresholdAbort;
   /** Evaluates thresholds and the baseline comparison into the summary (before the report is written). */
   finish(summary: RunSummary): void;
-  /** Sets exit code 5 (threshold failed or aborted) and/or 6 (regression). */
-  setOutcomes(summary: RunSummary): void;
 }
 
 /**
@@ -193,16 +191,6 @@ export async function prepareRunGate(
         compareWithBaseline(summary, baseline, args.baseline);
       // judged once, after thresholds and baseline, and stored: every rendering shows this verdict
       summary.verdict = judgeRun(summary);
-    },
-    setOutcomes(summary) {
-      const gate = judgeGate(summary);
-      // a refused run exits 4 whatever its thresholds say: the target answered nothing useful
-      if ((summary.verdict ?? judgeRun(summary)).status === 'refused') {
-        setOutcome(ExitCode.TARGET_UNREACHABLE);
-        return;
-      }
-      if (gate.thresholdsFailed) setOutcome(ExitCode.THRESHOLD_FAILED);
-      if (gate.regressed) setOutcome(ExitCode.REGRESSION);
     },
   };
 
@@ -246,7 +234,7 @@ export function withPolicyOptions<T>(y: Argv<T>): Argv<T> {
 }
 
 /** The yargs module of `ota-fleet compare`. */
-export const compareCommand: CommandModule<object, CompareArgs> = {
+export const compareCommand: Command<CompareArgs> = {
   command: 'compare <baseline> <current>',
   describe: 'Compare a run with a baseline run; exit 6 on a regression',
   builder: (y: Argv) =>
@@ -266,6 +254,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         ),
     ) as unknown as Argv<CompareArgs>,
   handler: async (argv: ArgumentsCamelCase<CompareArgs>) => {
-    await compareCommandHandler(argv);
+    const comparison = await compareCommandHandler(argv);
+    return comparison.ok ? ExitCode.OK : ExitCode.REGRESSION;
   },
 };
