@@ -123,7 +123,7 @@ describe('ota-fleet run (built CLI)', () => {
   it('a bad scenario exits 3 naming file, line and column', async () => {
     const file = join(out, 'bad.yaml');
     writeFileSync(file, 'name: bad\nfleet:\n  count: 0\n  pollIntervall: 5s\n');
-    const r = await runCli(['run', file]);
+    const r = await runCli(['run', file, '--out', out]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${file}:3:10 fleet.count`);
     expect(r.stderr).toMatch(/bad\.yaml:4:\d+ fleet/);
@@ -135,13 +135,13 @@ describe('ota-fleet run (built CLI)', () => {
       file,
       'name: unreachable\ntarget:\n  url: http://127.0.0.1:1\nproduct:\n  id: p\n  accessKey: AAAA\nfleet:\n  count: 1\n',
     );
-    const r = await runCli(['run', file]);
+    const r = await runCli(['run', file, '--out', out]);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/ERR_TARGET_UNREACHABLE/);
   });
 
   it('a missing scenario file exits 3; an unknown flag or command exits 2 with help', async () => {
-    expect((await runCli(['run', join(out, 'nope.yaml')])).code).toBe(3);
+    expect((await runCli(['run', join(out, 'nope.yaml'), '--out', out])).code).toBe(3);
     const flag = await runCli(['run', '--no-such-flag']);
     expect(flag.code).toBe(2);
     expect(flag.stderr).toMatch(/Unknown argument/);
