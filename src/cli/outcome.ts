@@ -4,34 +4,17 @@
  */
 import { judgeGate } from '../compare/gate.ts';
 import type { RunSummary } from '../report/summary.ts';
+import { verdictOf } from '../report/verdict.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 
-/** Requests sent and requests that succeeded, over every call of the summary. */
-export function requestTotals(summary: RunSummary): { sent: number; succeeded: number } {
-  let sent = 0;
-  let failed = 0;
-  for (const c of Object.values(summary.calls)) {
-    if (c === undefined) continue;
-    sent += c.count;
-    failed += c.failed;
-  }
-  return { sent, succeeded: sent - failed };
-}
-
-/** True when requests were sent and none succeeded: the target refused the fleet (exit 4). */
+/** True when the run's verdict is refused: requests were sent and none succeeded (exit 4). */
 export function isRefused(summary: RunSummary): boolean {
-  const { sent, succeeded } = requestTotals(summary);
-  return sent > 0 && succeeded === 0;
+  return verdictOf(summary).status === 'refused';
 }
 
-/** One sentence on a refused run for stderr: how many requests failed and with which codes most. */
+/** One sentence on a refused run for stderr: the verdict's cause, in words. */
 export function refusedMessage(summary: RunSummary): string {
-  const { sent } = requestTotals(summary);
-  const top = [...summary.errors]
-    .sort((a, b) => b.count - a.count)
-    .slice(0, 3)
-    .map((e) => `${e.code}${e.detail ? ` (${e.detail})` : ''} ×${e.count}`);
-  return `the target refused the fleet: every one of ${sent} requests failed${top.length > 0 ? `; most often ${top.join(', ')}` : ''}`;
+  return `the target refused the fleet: ${verdictOf(summary).cause ?? 'no device call succeeded'}`;
 }
 
 /**

@@ -9,7 +9,7 @@ import { buildSummary } from './finish.ts';
 import { createAccumulator, decodeHistogram, type Histogram } from './hdr.ts';
 import { metricNameOf, parseMetricKey } from './keys.ts';
 import { callOfMetric, METRIC_CALLS } from './registry.ts';
-import type { FreshSummary, RunMeta, RunSummary } from './run-summary.ts';
+import type { FreshSummary, RunMeta } from './run-summary.ts';
 import type { MetricsSnapshot } from './snapshot.ts';
 import { callPoint, type TimePoint, TimeSeries } from './timeseries.ts';
 
