@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, runCli } from '../helpers/cli.ts';
+import { ensureBuilt, runCli, waitForEmbeddedCalls, waitForRunLog } from '../helpers/cli.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'ota-fleet-e2e-'));
 beforeAll(() => ensureBuilt());
@@ -35,6 +35,7 @@ describe('ota-fleet run (built CLI)', () => {
   });
 
   it('Ctrl-C writes a partial report and exits 130', { timeout: 60_000 }, async () => {
+    const own = mkdtempSync(join(out, 'ctrl-c-'));
     const r = await runCli(
       [
         'run',
@@ -44,11 +45,16 @@ describe('ota-fleet run (built CLI)', () => {
         '--duration',
         '60s',
         '--out',
-        out,
+        own,
         '--quiet',
       ],
       {
-        onStart: (child) => setTimeout(() => child.kill('SIGINT'), 4000),
+        // Ctrl-C once every device has had a check answered (not at a fixed second)
+        onStart: (child) =>
+          void waitForEmbeddedCalls(own, 'check', 200).then(
+            () => child.kill('SIGINT'),
+            () => child.kill('SIGKILL'),
+          ),
       },
     );
     expect(r.code, r.stderr).toBe(130);
@@ -64,11 +70,19 @@ describe('ota-fleet run (built CLI)', () => {
   it('Ctrl-C in a terminal (SIGINT to the whole process group) still writes the partial report of an embedded run', {
     timeout: 60_000,
   }, async () => {
+    const own = mkdtempSync(join(out, 'ctrl-c-group-'));
     const r = await runCli(
-      ['run', 'scenarios/quickstart.yaml', '--devices', '30', '--duration', '60s', '--out', out, '--quiet'],
+      ['run', 'scenarios/quickstart.yaml', '--devices', '30', '--duration', '60s', '--out', own, '--quiet'],
       {
         detached: true,
-        onStart: (child) => setTimeout(() => process.kill(-child.pid!, 'SIGINT'), 5000),
+        // Ctrl-C once the batch exists and every device has had a check answered
+        onStart: (child) =>
+          void waitForRunLog(own, /^batch created$/)
+            .then(() => waitForEmbeddedCalls(own, 'check', 30))
+            .then(
+              () => process.kill(-child.pid!, 'SIGINT'),
+              () => process.kill(-child.pid!, 'SIGKILL'),
+            ),
       },
     );
     expect(r.code, r.stderr).toBe(130);
