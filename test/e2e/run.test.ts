@@ -132,7 +132,7 @@ describe('ota-fleet run (built CLI)', () => {
       file,
       'name: unreachable\ntarget:\n  url: http://127.0.0.1:1\nproduct:\n  id: p\n  accessKey: AAAA\nfleet:\n  count: 1\n',
     );
-    const r = await runCli(['run', file]);
+    const r = await runCli(['run', file, '--out', join(out, 'unreachable')]); // never into the work tree
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/ERR_TARGET_UNREACHABLE/);
   });
