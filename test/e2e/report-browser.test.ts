@@ -1,7 +1,8 @@
 /**
  * report.html of a real small run, opened in Debian's chromium (playwright-core, headless, fresh
  * profile, no network): no console or page errors, every chart drawn and not blank, nothing fetched.
- * Saves a screenshot to test-artifacts/. Skips without chromium, except in CI (CI=1), where it fails.
+ * Saves a screenshot into $TEST_ARTIFACTS_DIR, or ota-fleet-test-artifacts/ in the temp folder (never
+ * into the working tree). Skips without chromium, except in CI (CI=1), where it fails.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -16,7 +17,7 @@ import { writeReport } from '../../src/report/write.ts';
 import { scenarioSchema } from '../../src/scenario/schema.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
+const ARTIFACTS = resolve(process.env.TEST_ARTIFACTS_DIR ?? join(tmpdir(), 'ota-fleet-test-artifacts'));
 const FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -153,7 +154,7 @@ describe('report.html in chromium', () => {
     expect(await paintedPixels('devices', [0x1b, 0x7c, 0x83])).toBeGreaterThan(50);
   });
 
-  it('saves a screenshot to test-artifacts/', async (ctx) => {
+  it('saves a screenshot to the artifacts folder', async (ctx) => {
     if (!haveChromium) ctx.skip(MISSING);
     await mkdir(ARTIFACTS, { recursive: true });
     const path = join(ARTIFACTS, 'report-browser.png');

@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,25 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAdminClient } from '../../src/server/api/admin-client.ts';
 import { spawnOtaServer } from '../../src/server/child.ts';
-import { ensureBuilt, ROOT, runCli } from '../helpers/cli.ts';
+import { ensureBuilt, ROOT, runCli, waitForEmbeddedCalls, waitForRunLog } from '../helpers/cli.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'ota-fleet-e2e-'));
 beforeAll(() => ensureBuilt());
-
-/** A progress block past second 2 with requests sent. */
-const SENT_SOME = /\] ([3-9]|\d\d+)s\/\d+s[^\n]*\n[^\n]*\nrequests [^\n]* [1-9][\d,]* sent/;
-
-/** Calls `then` once the child's stderr (its progress lines) matches `re`. */
-function whenProgressShows(child: ChildProcess, re: RegExp, then: () => void): void {
-  let seen = '';
-  const onData = (d: Buffer) => {
-    seen += d.toString();
-    if (!re.test(seen)) return;
-    child.stderr?.off('data', onData);
-    then();
-  };
-  child.stderr?.on('data', onData);
-}
 
 function reportPath(stdout: string): string {
   const m = /Report: (.+report\.html)/.exec(stdout);
@@ -60,11 +44,26 @@ describe('ota-fleet run (built CLI)', () => {
   });
 
   it('Ctrl-C writes a partial report and exits 130', { timeout: 60_000 }, async () => {
+    const own = mkdtempSync(join(out, 'ctrl-c-'));
     const r = await runCli(
-      ['run', 'scenarios/poll-storm-10k.yaml', '--devices', '200', '--duration', '60s', '--out', out],
+      [
+        'run',
+        'scenarios/poll-storm-10k.yaml',
+        '--devices',
+        '200',
+        '--duration',
+        '60s',
+        '--out',
+        own,
+        '--quiet',
+      ],
       {
-        // Ctrl-C once the progress shows requests sent (its lines come every 5 s off a terminal)
-        onStart: (child) => whenProgressShows(child, SENT_SOME, () => child.kill('SIGINT')),
+        // Ctrl-C once every device has had a check answered (not at a fixed second)
+        onStart: (child) =>
+          void waitForEmbeddedCalls(own, 'check', 200).then(
+            () => child.kill('SIGINT'),
+            () => child.kill('SIGKILL'),
+          ),
       },
     );
     expect(r.code, r.stderr).toBe(130);
@@ -80,12 +79,19 @@ describe('ota-fleet run (built CLI)', () => {
   it('Ctrl-C in a terminal (SIGINT to the whole process group) still writes the partial report of an embedded run', {
     timeout: 60_000,
   }, async () => {
+    const own = mkdtempSync(join(out, 'ctrl-c-group-'));
     const r = await runCli(
-      ['run', 'scenarios/quickstart.yaml', '--devices', '30', '--duration', '60s', '--out', out],
+      ['run', 'scenarios/quickstart.yaml', '--devices', '30', '--duration', '60s', '--out', own, '--quiet'],
       {
         detached: true,
-        // once the progress shows requests after second 2 (the batch is created at 2 s)
-        onStart: (child) => whenProgressShows(child, SENT_SOME, () => process.kill(-child.pid!, 'SIGINT')),
+        // Ctrl-C once the batch exists and every device has had a check answered
+        onStart: (child) =>
+          void waitForRunLog(own, /^batch created$/)
+            .then(() => waitForEmbeddedCalls(own, 'check', 30))
+            .then(
+              () => process.kill(-child.pid!, 'SIGINT'),
+              () => process.kill(-child.pid!, 'SIGKILL'),
+            ),
       },
     );
     expect(r.code, r.stderr).toBe(130);
@@ -135,7 +141,7 @@ describe('ota-fleet run (built CLI)', () => {
       file,
       'name: unreachable\ntarget:\n  url: http://127.0.0.1:1\nproduct:\n  id: p\n  accessKey: AAAA\nfleet:\n  count: 1\n',
     );
-    const r = await runCli(['run', file, '--out', out]);
+    const r = await runCli(['run', file, '--out', join(out, 'unreachable')]); // never into the work tree
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/ERR_TARGET_UNREACHABLE/);
   });

@@ -1,6 +1,7 @@
 /** Runs the built CLI (dist/cli.js) as a user would; builds it first when missing. */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,4 +57,77 @@ export function runCli(
     });
     opts.onStart?.(child);
   });
+}
+
+const POLL_MS = 50;
+
+/** Polls `probe` every 50 ms until it returns a value; throws after `timeoutMs` (a safety net only). */
+async function pollFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/**
+ * Waits until a run writing its report folder into `outDir` (give each such run a folder of its own) has
+ * logged a line whose `msg` matches `msg` in its run.log, and returns that line parsed.
+ */
+export function waitForRunLog(
+  outDir: string,
+  msg: RegExp,
+  timeoutMs = 60_000,
+): Promise<Record<string, unknown>> {
+  return pollFor(
+    `"${msg.source}" in a run.log under ${outDir}`,
+    async () => {
+      for (const sub of readdirSync(outDir)) {
+        const file = join(outDir, sub, 'run.log');
+        if (!existsSync(file)) continue;
+        for (const line of readFileSync(file, 'utf8').split('\n')) {
+          if (!line.trim()) continue;
+          const parsed = JSON.parse(line) as Record<string, unknown>;
+          if (typeof parsed['msg'] === 'string' && msg.test(parsed['msg'])) return parsed;
+        }
+      }
+      return undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/**
+ * Waits until the reference server at `url` (loopback: no admin token needed) has answered `call` at
+ * least `n` times, read from its GET /api/stats; returns the count.
+ */
+export function waitForServedCalls(
+  url: string,
+  call: string,
+  n: number,
+  timeoutMs = 60_000,
+): Promise<number> {
+  return pollFor(
+    `${n} ${call} replies from ${url}`,
+    async () => {
+      const res = await fetch(new URL('/api/stats', url));
+      const stats = (await res.json()) as { calls: Record<string, { replies: Record<string, number> }> };
+      const replies = Object.values(stats.calls[call]?.replies ?? {}).reduce((a, b) => a + b, 0);
+      return replies >= n ? replies : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Waits until an embedded run writing into `outDir` has had `n` replies to `call` from its server. */
+export async function waitForEmbeddedCalls(
+  outDir: string,
+  call: string,
+  n: number,
+  timeoutMs = 60_000,
+): Promise<number> {
+  const started = await waitForRunLog(outDir, /^embedded server started$/, timeoutMs);
+  return waitForServedCalls(String(started['url']), call, n, timeoutMs);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../../src/engine/run.ts';
 import { createAdminClient } from '../../../src/server/api/admin-client.ts';
 import { spawnOtaServer } from '../../../src/server/child.ts';
+import { startWatchedRun } from '../../helpers/run-watch.ts';
 import { scenario, silentLog } from './helpers.ts';
 
 const base = { scenarioFile: 'test.yaml', scenarioSource: 'name: test', log: silentLog, workers: 2 } as const;
@@ -17,18 +18,27 @@ async function externalTarget(count: number) {
 }
 
 describe('a misbehaving target is measured, never crashes the run', () => {
-  it('killing the target mid-run gives classified connection errors and a complete summary', async () => {
+  it('killing the target mid-run gives classified connection errors and a complete summary', {
+    timeout: 60_000,
+  }, async () => {
     const { server, product } = await externalTarget(20);
     const s = scenario({
       target: { url: server.url },
       product: { id: product.id, accessKey: product.accessKey },
       fleet: { count: 20 },
       profiles: [{ name: 'p', pollInterval: '200ms', retry: { max: 1, baseDelay: '50ms' } }],
-      stop: { duration: '3s' },
+      stop: { duration: '40s' }, // a safety net: the test ends the run once it saw what it waits for
     });
-    setTimeout(() => server.kill('SIGKILL'), 1200);
-    const { summary } = await runScenario({ ...base, scenario: s });
+    const run = startWatchedRun({ ...base, scenario: s });
+    await run.until('more requests than devices succeeded', (v) => v.succeeded > 20);
+    server.kill('SIGKILL');
     await server.exited;
+    await run.until(
+      'a connection to the killed target was refused',
+      (v) => v.count('errors', { code: 'ERR_TRANSPORT_CONNECT_REFUSED' }) > 0,
+    );
+    run.stop();
+    const { summary } = await run.result;
     expect(summary.run.partial).toBe(false);
     expect(summary.calls.check.count).toBeGreaterThan(20);
     const codes = summary.errors.map((e) => e.code);
@@ -38,7 +48,7 @@ describe('a misbehaving target is measured, never crashes the run', () => {
     expect(summary.totals.successRate).toBeGreaterThan(0);
   });
 
-  it('an aborted run (Ctrl-C) still returns a summary marked partial', async () => {
+  it('an aborted run (Ctrl-C) still returns a summary marked partial', { timeout: 60_000 }, async () => {
     const { server, product } = await externalTarget(10);
     try {
       const s = scenario({
@@ -48,11 +58,16 @@ describe('a misbehaving target is measured, never crashes the run', () => {
         profiles: [{ name: 'p', pollInterval: '200ms' }],
         stop: { duration: '60s' },
       });
-      const ac = new AbortController();
-      setTimeout(() => ac.abort('interrupted'), 1500);
-      const t0 = Date.now();
-      const { summary } = await runScenario({ ...base, scenario: s, signal: ac.signal });
-      expect(Date.now() - t0).toBeLessThan(10_000);
+      const run = startWatchedRun({ ...base, scenario: s });
+      await run.until(
+        'more check calls than devices',
+        (v) => v.count('ota_requests', { call: 'check' }) > 10,
+      );
+      const abortedAt = Date.now();
+      run.abort('interrupted');
+      const { summary } = await run.result;
+      // the abort ends the run within its grace, long before the scenario's 60 s
+      expect(Date.now() - abortedAt).toBeLessThan(20_000);
       expect(summary.run.partial).toBe(true);
       expect(summary.run.partialReason).toBe('interrupted');
       expect(summary.calls.check.count).toBeGreaterThan(10);
@@ -80,7 +95,9 @@ describe('a misbehaving target is measured, never crashes the run', () => {
 });
 
 describe('open arrival-rate model', () => {
-  it('starts devices at the planned rate and counts starts beyond maxDevices as dropped', async () => {
+  it('starts devices at the planned rate and counts starts beyond maxDevices as dropped', {
+    timeout: 90_000,
+  }, async () => {
     const { server, product } = await externalTarget(1000);
     try {
       const s = scenario({
@@ -89,7 +106,9 @@ describe('open arrival-rate model', () => {
         fleet: { count: 1000 },
         profiles: [{ name: 'slow', pollInterval: '1s', download: {} }],
         load: { model: 'arrival-rate', phases: [{ duration: '2s', rate: 100 }], maxDevices: 1000 },
-        stop: { duration: '4s', whenSettled: false },
+        // the run ends by itself once the 2 s plan is played and its visits are over; 30 s is a safety net
+        // (a run cut at a fixed 4 s misses starts when busy workers come up late)
+        stop: { duration: '30s', whenSettled: false },
       });
       const { summary } = await runScenario({ ...base, scenario: s });
       const d = summary.totals.devices;

@@ -13,6 +13,7 @@ import { mergeEncodedHistograms, summarizeHistogram } from '../../../src/metrics
 import { mergeSummaries } from '../../../src/report/merge.ts';
 import type { RunSummary } from '../../../src/report/summary.ts';
 import { writeReport } from '../../../src/report/write.ts';
+import { startWatchedRun } from '../../helpers/run-watch.ts';
 import { SMALL_ROLLOUT, scenarioOf, silentLog } from './helpers.ts';
 
 const DETERMINISTIC_CALLS = ['report-version', 'download', 'report-status'] as const;
@@ -24,7 +25,9 @@ let tmp: string;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'ota-fleet-merge-'));
-  const s = scenarioOf(SMALL_ROLLOUT);
+  // 60 s is a safety net: the whole run ends when its rollout settles, each shard once its 10 devices
+  // upgraded (a shard's server targets all 20 devices, so it never settles)
+  const s = scenarioOf({ ...SMALL_ROLLOUT, stop: { duration: '60s', whenSettled: true } });
   const base = {
     scenario: s,
     scenarioFile: 'merge-small.yaml',
@@ -32,16 +35,22 @@ beforeAll(async () => {
     log: silentLog,
     workers: 1,
   };
+  const shard = (index: number) => {
+    const run = startWatchedRun({ ...base, shard: { index, count: 2 } });
+    void run
+      .until('its 10 devices upgraded', (v) => v.live.upgraded >= 10)
+      .then(
+        () => run.stop('shard upgraded'),
+        () => {}, // the run ended first: the assertions say what is missing
+      );
+    return run.result;
+  };
   // the three runs at once: each has its own embedded server, and the wall time stays that of one
-  const runs = await Promise.all([
-    runScenario(base),
-    runScenario({ ...base, shard: { index: 1, count: 2 } }),
-    runScenario({ ...base, shard: { index: 2, count: 2 } }),
-  ]);
+  const runs = await Promise.all([runScenario(base), shard(1), shard(2)]);
   whole = runs[0]!.summary;
   shards = runs.slice(1).map((r) => r.summary);
   merged = mergeSummaries(shards);
-}, 40_000);
+}, 90_000);
 
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });

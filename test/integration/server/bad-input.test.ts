@@ -5,8 +5,19 @@ import { Errno } from '../../../src/ota/codes.ts';
 import { createAdminClient } from '../../../src/server/api/admin-client.ts';
 import { deviceClient, PID, productToken, seedFleet, startTestServer, type TestServer } from './helpers.ts';
 
-/** Sends raw bytes on a fresh connection and returns everything the server writes before closing. */
-function raw(port: number, text: string | Buffer, waitMs = 1000): Promise<string> {
+/** True once `out` holds a whole response with a Content-Length (a kept-alive connection stays open). */
+function completeResponse(out: string): boolean {
+  const end = out.indexOf('\r\n\r\n');
+  if (end < 0) return false;
+  const m = /\r\ncontent-length:\s*(\d+)/i.exec(out.slice(0, end));
+  return m !== null && out.length - (end + 4) >= Number(m[1]);
+}
+
+/**
+ * Sends raw bytes on a fresh connection and returns everything the server writes before it closes or
+ * has written a whole response; `waitMs` is a safety net (or, for a client that goes away, its wait).
+ */
+function raw(port: number, text: string | Buffer, waitMs = 15_000): Promise<string> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
     let out = '';
@@ -16,6 +27,7 @@ function raw(port: number, text: string | Buffer, waitMs = 1000): Promise<string
     };
     s.on('data', (d) => {
       out += d.toString('latin1');
+      if (completeResponse(out)) done();
     });
     s.on('close', done);
     s.on('error', done);

@@ -22,7 +22,10 @@ describe('persistence', () => {
     const first = await startTestServer({ dataFile });
     const pkgId = await seedFleet(first, { count: 3 });
     const batch = await first.admin.createBatch(pkgId, { fromVersion: 'V1.0' });
-    const later = await first.admin.createBatch(pkgId, { fromVersion: 'V0.1', startAt: Date.now() + 400 });
+    // far ahead, so it is still scheduled at the restart however slow the machine; the test then runs
+    // the second server's scheduler at that time
+    const laterAt = Date.now() + 60_000;
+    const later = await first.admin.createBatch(pkgId, { fromVersion: 'V0.1', startAt: laterAt });
     const d1 = deviceClient(first.url, PID, 'd1');
     const tid = ((await d1.check(1, 'V1.0')).env.data as { tid: number }).tid;
     await d1.download(tid);
@@ -53,8 +56,8 @@ describe('persistence', () => {
       });
       expect((await second.admin.getPackage(pkgId)).verified).toBe(true);
       // the scheduled batch still starts, after the restart
-      const started = async () => (await second.admin.getBatch(later.id)).status !== 'scheduled';
-      for (let i = 0; i < 100 && !(await started()); i++) await new Promise((r) => setTimeout(r, 20));
+      expect((await second.admin.getBatch(later.id)).status).toBe('scheduled');
+      second.server.runScheduler(laterAt);
       expect((await second.admin.getBatch(later.id)).status).toBe('completed');
     } finally {
       await second.close();

@@ -84,7 +84,7 @@ describe('ota-fleet serve', () => {
     const running = runServe({ port: 0, seedDemo: true, logLevel: 'silent' }, stop.signal, (text) => {
       banner += text;
     });
-    for (let i = 0; i < 100 && !banner; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 1000 && !banner; i++) await new Promise((r) => setTimeout(r, 20)); // 20 s safety net
     const url = /listening on (http:\/\/\S+)/.exec(banner)?.[1];
     const token = /admin token: (\S+)/.exec(banner)?.[1];
     expect(url).toBeDefined();

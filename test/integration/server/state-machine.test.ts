@@ -197,11 +197,16 @@ describe('cancel', () => {
 describe('scheduling, timeouts, retries and verification', () => {
   it('creates the tasks of a scheduled batch at its start time, for the devices on fromVersion then', async () => {
     const { pkgId } = await setup();
-    const batch = await t!.admin.createBatch(pkgId, { fromVersion: 'V1.0', startAt: Date.now() + 300 });
+    // far ahead, so no tick starts it early on a busy machine; the test runs the scheduler at that time
+    const startAt = Date.now() + 60_000;
+    const batch = await t!.admin.createBatch(pkgId, { fromVersion: 'V1.0', startAt });
     expect(batch).toMatchObject({ status: 'scheduled', targeted: 0 });
     const d1 = deviceClient(t!.url, PID, 'd1');
     expect((await d1.check(1, 'V1.0')).env.errno).toBe(Errno.NO_TASK);
     await deviceClient(t!.url, PID, 'd3').reportVersion({ f_version: 'V1.9' });
+    t!.server.runScheduler(startAt - 1);
+    expect((await t!.admin.getBatch(batch.id)).status).toBe('scheduled');
+    t!.server.runScheduler(startAt);
     expect(await waitFor(async () => (await t!.admin.getBatch(batch.id)).status === 'running')).toBe(true);
     expect((await t!.admin.getBatch(batch.id)).targeted).toBe(2);
     expect((await d1.check(1, 'V1.0')).env.errno).toBe(0);
@@ -210,10 +215,11 @@ describe('scheduling, timeouts, retries and verification', () => {
 
   it('fails a task that outlives timeoutSec; it then reads 5, downloads get Ota-Errno 5, reports 20', async () => {
     const { pkgId } = await setup();
-    const batch = await t!.admin.createBatch(pkgId, { fromVersion: 'V1.0', timeoutSec: 0.3 });
+    const batch = await t!.admin.createBatch(pkgId, { fromVersion: 'V1.0', timeoutSec: 30 });
     const d = deviceClient(t!.url, PID, 'd1');
     const tid = await tidOf('d1');
     await d.download(tid, 'bytes=0-9');
+    t!.server.runScheduler(Date.now() + 31_000); // the scheduler at a moment past the timeout
     expect(await waitFor(async () => (await t!.admin.getBatch(batch.id)).status === 'completed')).toBe(true);
     expect((await d.taskState(tid)).env.data).toEqual({ status: TaskStatus.FAILED });
     expect((await d.download(tid)).otaErrno).toBe(5);
@@ -229,7 +235,7 @@ describe('scheduling, timeouts, retries and verification', () => {
     const { pkgId } = await setup({}, 1);
     const batch = await t!.admin.createBatch(pkgId, {
       fromVersion: 'V1.0',
-      retry: { count: 1, intervalSec: 0.2 },
+      retry: { count: 1, intervalSec: 30 }, // the test moves the scheduler past it (runScheduler)
     });
     const d = deviceClient(t!.url, PID, 'd1');
     const tid = await tidOf('d1');
@@ -239,12 +245,13 @@ describe('scheduling, timeouts, retries and verification', () => {
     expect((await d.taskState(tid)).env.data).toEqual({ status: TaskStatus.FAILED });
     expect((await t!.admin.getBatch(batch.id)).counts).toMatchObject({ failed: 1, retrying: 1 });
     expect((await d.check(1, 'V1.0')).env.errno).toBe(Errno.NO_TASK);
+    t!.server.runScheduler(Date.now() + 31_000);
     expect(await waitFor(async () => (await d.check(1, 'V1.0')).env.errno === 0)).toBe(true);
     expect((await d.check(1, 'V1.0')).env.data).toMatchObject({ tid, status: TaskStatus.PENDING });
     expect((await t!.admin.getTask(tid)).attempts).toBe(2);
     await d.download(tid);
     await d.reportStatus(tid, 107);
-    await new Promise((r) => setTimeout(r, 300));
+    t!.server.runScheduler(Date.now() + 31_000); // past the retry interval: no retry is left
     expect((await d.check(1, 'V1.0')).env.errno).toBe(Errno.NO_TASK);
     expect(await waitFor(async () => (await t!.admin.getBatch(batch.id)).status === 'completed')).toBe(true);
     expect((await t!.admin.getBatch(batch.id)).counts).toMatchObject({ failed: 1, retrying: 0 });

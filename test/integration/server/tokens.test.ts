@@ -65,7 +65,8 @@ describe('tokens against a running server', () => {
   });
 
   it('refuses a cached token once its et has passed (12)', async () => {
-    const et = Math.floor(Date.now() / 1000) + 1;
+    // at least a whole second ahead (floor + 1 could be 1 ms ahead and expire before the first call)
+    const et = Math.ceil(Date.now() / 1000) + 1;
     const auth = productToken(PID, ACCESS_KEY, { et });
     const d = deviceClient(t.url, PID, 'dev', auth);
     expect((await d.queryVersion()).env.errno).toBe(0);
