@@ -211,7 +211,7 @@ describe('ota-fleet run (built CLI)', () => {
       );
       expect(r.code, r.stderr).toBe(4);
       expect(r.stderr).toMatch(
-        /ERR_TARGET_REFUSED: the target refused the fleet: every one of \d+ requests failed/,
+        /ERR_TARGET_REFUSED: the target refused the fleet: every request failed: errno 1 = authentication failed — check product.accessKey/,
       );
       const summary = JSON.parse(readFileSync(join(reportPath(r.stdout), '..', 'summary.json'), 'utf8'));
       const calls = Object.values(summary.calls) as { count: number; failed: number }[];
