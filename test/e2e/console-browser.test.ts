@@ -6,6 +6,7 @@
  * is checked through the management API; the page logs no errors. Screenshots go to test-artifacts/.
  * Skips without chromium, except in CI (CI=1), where it fails.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,10 @@ const MISSING = `chromium is not installed at ${CHROMIUM} (apt-get install -y ch
 const WAIT = { timeout: 60_000 };
 const XSS_NAME = '<img src=x onerror="window.__xss=1">rollout';
 
-/** 10 of the demo's 100 devices poll: half install in 300 ms, half take 2 minutes (so stay live). */
+/**
+ * 10 of the demo's 100 devices poll: the quick ones download the 64 KiB package in ~2 s and install in
+ * 300 ms; the slow ones download in ~16 s and take 2 minutes to install (so their tasks stay live).
+ */
 function runAgainst(server: SpawnedOtaServer, stop: AbortSignal): Promise<RunResult> {
   const demo = server.demo!;
   const scenario = scenarioSchema.parse({
@@ -61,7 +65,7 @@ function runAgainst(server: SpawnedOtaServer, stop: AbortSignal): Promise<RunRes
         name: 'slow',
         pollInterval: '400ms',
         installTime: '120s',
-        download: { chunkSize: '8KiB', bandwidth: '8KiB' },
+        download: { chunkSize: '4KiB', bandwidth: '4KiB' },
       },
     ],
     stop: { duration: '170s', whenSettled: false },
@@ -160,9 +164,7 @@ describe('the console in chromium, beside a real run', () => {
     await page.fill('#token', server!.adminToken);
     await page.click('#token-form button[type=submit]');
     await page.locator('tr[data-product="demo"]').waitFor(WAIT);
-    expect(await page.evaluate(() => sessionStorage.getItem('ota-fleet-admin-token'))).toBe(
-      server!.adminToken,
-    );
+    expect(await page.evaluate("sessionStorage.getItem('ota-fleet-admin-token')")).toBe(server!.adminToken);
     await page.reload();
     await page.locator('tr[data-product="demo"]').waitFor(WAIT);
     expect(await page.locator('#token').count()).toBe(0);
@@ -209,17 +211,19 @@ describe('the console in chromium, beside a real run', () => {
 
   it('creates a batch for the demo fleet and shows its device tasks moving, live', async (ctx) => {
     if (!haveChromium) ctx.skip(MISSING);
-    await page.fill('#batch-name', XSS_NAME);
+    await page.fill('#batch-name', 'rollout V2.0');
     await page.fill('#batch-from', 'V1.0');
     await page.click('#batch-submit');
     await page.locator('#tasks').waitFor(WAIT);
     // without any reload: the page polls the API and the run's devices move their tasks
+    await page.locator('#tasks tr[data-status="downloading"] progress').first().waitFor(WAIT);
+    await page.setViewportSize({ width: 1100, height: 760 });
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'console.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.locator('#tasks tr[data-status="succeeded"]').first().waitFor(WAIT);
     await page.locator('#tasks tr[data-status="upgrading"]').first().waitFor(WAIT);
     expect(await page.locator('#tasks tbody tr').count()).toBe(100);
-    expect(await page.locator('h1').textContent()).toContain(XSS_NAME);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
-    expect(await page.locator('main img').count()).toBe(0);
     await shot('console-batch.png');
   });
 
@@ -233,7 +237,12 @@ describe('the console in chromium, beside a real run', () => {
     await page.locator('#batch-status [data-badge="cancelled"]').waitFor(WAIT);
     const batchId = Number(/#\/batches\/(\d+)/.exec(page.url())?.[1]);
     const batch = await admin.getBatch(batchId);
-    expect(batch).toMatchObject({ status: 'cancelled', name: XSS_NAME, fromVersion: 'V1.0', targeted: 100 });
+    expect(batch).toMatchObject({
+      status: 'cancelled',
+      name: 'rollout V2.0',
+      fromVersion: 'V1.0',
+      targeted: 100,
+    });
     expect(batch.counts.succeeded).toBeGreaterThan(0);
     expect(batch.counts.pending + batch.counts.downloading + batch.counts.upgrading).toBe(0);
     const mine = (await admin.listTasks(batchId, { device })).tasks;
@@ -243,13 +252,77 @@ describe('the console in chromium, beside a real run', () => {
     await shot('console-cancelled.png');
   });
 
+  it('lists the batches of a package, creates a scheduled batch for a list of devices and cancels it while still scheduled', async (ctx) => {
+    if (!haveChromium) ctx.skip(MISSING);
+    await page.click('.crumbs a[href^="#/packages/"]');
+    await page.locator('#batch-form').waitFor(WAIT);
+    const at = new Date(Date.now() + 3_600_000);
+    const two = (n: number) => String(n).padStart(2, '0');
+    const local = `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}T${two(at.getHours())}:${two(at.getMinutes())}`;
+    await page.locator('#batches tr[data-batch]').first().waitFor(WAIT);
+    expect(await page.locator('#batches tr[data-batch]').count()).toBe(1);
+    await page.fill('#batch-name', XSS_NAME);
+    await page.check('#batch-target-version');
+    await page.fill('#batch-from', 'V1.0');
+    await page.check('#batch-scope-list');
+    await page.fill('#batch-devices', 'dev-050, dev-051');
+    await page.check('#batch-when-later');
+    await page.fill('#batch-start-at', local);
+    await page.fill('#batch-retry-count', '2');
+    await page.fill('#batch-retry-interval', '30');
+    await page.click('#batch-submit');
+    await page.locator('#batch-status [data-badge="scheduled"]').waitFor(WAIT);
+    // the name is user input: shown as text, never run as HTML
+    expect(await page.locator('h1').textContent()).toContain(XSS_NAME);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(await page.locator('main img').count()).toBe(0);
+    await page.click('#cancel-scheduled');
+    await page.locator('#batch-status [data-badge="cancelled"]').waitFor(WAIT);
+    const batchId = Number(/#\/batches\/(\d+)/.exec(page.url())?.[1]);
+    expect(await admin.getBatch(batchId)).toMatchObject({
+      name: XSS_NAME,
+      status: 'cancelled',
+      devices: ['dev-050', 'dev-051'],
+      retry: { count: 2, intervalSec: 30 },
+      startedAt: null,
+    });
+    expect((await admin.getBatch(batchId)).startAt).toBe(Math.floor(at.getTime() / 60_000) * 60_000);
+  });
+
+  it('adds a package from a file (the upload route)', async (ctx) => {
+    if (!haveChromium) ctx.skip(MISSING);
+    await page.click('.crumbs a[href="#/products/demo"]');
+    await page.locator('#package-form').waitFor(WAIT);
+    const bytes = Buffer.from('firmware image from a file\n'.repeat(100));
+    await page.fill('#pkg-name', 'from-file');
+    await page.selectOption('#pkg-module', 'sota');
+    await page.fill('#pkg-target', 'V3.0');
+    await page.check('#pkg-source-file');
+    await page.setInputFiles('#pkg-file', {
+      name: 'mcu.bin',
+      mimeType: 'application/octet-stream',
+      buffer: bytes,
+    });
+    await page.click('#pkg-submit');
+    await page.locator('#verify-form').waitFor(WAIT);
+    const pkg = (await admin.listPackages('demo')).find((p) => p.name === 'from-file');
+    expect(pkg).toMatchObject({
+      module: 'sota',
+      fileName: 'mcu.bin',
+      size: bytes.length,
+      md5: createHash('md5').update(bytes).digest('hex'),
+      synthetic: false,
+      verified: false,
+    });
+  });
+
   it('stays readable in a narrow window (no sideways scrolling of the page)', async (ctx) => {
     if (!haveChromium) ctx.skip(MISSING);
     await page.setViewportSize({ width: 390, height: 800 });
-    await page.reload();
-    await page.locator('#tasks').waitFor(WAIT);
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    await page.goto(`${server!.url}/#/batches/1`);
+    await page.locator('#tasks tbody tr').first().waitFor(WAIT);
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await shot('console-narrow.png');
