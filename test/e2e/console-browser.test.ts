@@ -295,7 +295,7 @@ describe('the console in chromium, beside a real run', () => {
     await page.locator('#package-form').waitFor(WAIT);
     const bytes = Buffer.from('firmware image from a file\n'.repeat(100));
     await page.fill('#pkg-name', 'from-file');
-    await page.selectOption('#pkg-module', 'sota');
+    await page.selectOption('#pkg-module', 'fota');
     await page.fill('#pkg-target', 'V3.0');
     await page.check('#pkg-source-file');
     await page.setInputFiles('#pkg-file', {
@@ -307,13 +307,29 @@ describe('the console in chromium, beside a real run', () => {
     await page.locator('#verify-form').waitFor(WAIT);
     const pkg = (await admin.listPackages('demo')).find((p) => p.name === 'from-file');
     expect(pkg).toMatchObject({
-      module: 'sota',
+      module: 'fota',
       fileName: 'mcu.bin',
       size: bytes.length,
       md5: createHash('md5').update(bytes).digest('hex'),
       synthetic: false,
       verified: false,
     });
+  });
+
+  it('verifies a package by upgrading a test device, and shows the verified mark when it succeeds', async (ctx) => {
+    if (!haveChromium) ctx.skip(MISSING);
+    // a device of the run that finished the first batch (a quick one): it has no live task now
+    const done = await admin.listTasks(1, { status: 'succeeded', limit: 1 });
+    const device = done.tasks[0]!.device;
+    await page.fill('#verify-device', device);
+    await page.click('#verify-start');
+    await page.locator('#verify-notice a[href^="#/batches/"]').waitFor(WAIT);
+    await page.locator('#verified').waitFor(WAIT);
+    const pkg = (await admin.listPackages('demo')).find((p) => p.name === 'from-file')!;
+    expect(pkg.verified).toBe(true);
+    const [verification] = (await admin.listBatches(pkg.id)).filter((b) => b.kind === 'verification');
+    expect(verification).toMatchObject({ devices: [device], status: 'completed', counts: { succeeded: 1 } });
+    expect((await admin.getDevice('demo', device)).fVersion).toBe('V3.0');
   });
 
   it('stays readable in a narrow window (no sideways scrolling of the page)', async (ctx) => {
