@@ -344,6 +344,22 @@ describe('the console in chromium, beside a real run', () => {
     await shot('console-narrow.png');
   });
 
+  it('resets the demo fleet for the next rehearsal', async (ctx) => {
+    if (!haveChromium) ctx.skip(MISSING);
+    stopRun.abort('rehearsal over'); // devices of a run still polling would lose their saved tasks
+    await run;
+    await page.goto(`${server!.url}/#/products/demo`);
+    await page.click('#demo-reset');
+    await page.locator('#demo-reset-notice:not(:empty)').waitFor(WAIT);
+    expect(await page.textContent('#demo-reset-notice')).toMatch(
+      /^Reset: \d+ batches and \d+ tasks removed, 100 devices back at V1\.0\.$/,
+    );
+    const devices = await admin.listDevices('demo', { limit: 1000 });
+    expect(devices.devices.every((d) => d.fVersion === 'V1.0' && d.sVersion === 'V1.0')).toBe(true);
+    for (const pkg of await admin.listPackages('demo')) expect(await admin.listBatches(pkg.id)).toEqual([]);
+    await expect.poll(() => page.textContent('#device-count'), WAIT).toBe('100 shown of 100 devices');
+  });
+
   it('logged no console or page errors (but the provoked 400) and fetched nothing beyond the server', (ctx) => {
     if (!haveChromium) ctx.skip(MISSING);
     // The one error is chromium's own note of the 400 the rules test provoked on purpose.

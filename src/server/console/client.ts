@@ -259,6 +259,7 @@ export const CONSOLE_JS = String.raw`
     moduleSel.addEventListener('change', drawDevices);
     versionSel.addEventListener('change', drawDevices);
     put(app, crumbs(link('#/', 'Products'), ' / ', pid), h('h1', { text: 'Product ' + pid }),
+      pid === 'demo' ? demoReset() : null,
       h('h2', { text: 'Packages' }), pkgBox, packageForm(pid),
       h('h2', { text: 'Devices' }),
       h('div', { class: 'row' }, h('label', { for: 'device-module', text: 'Version of' }), moduleSel,
@@ -276,6 +277,20 @@ export const CONSOLE_JS = String.raw`
         }, failed(pkgBox)),
       ]);
     });
+  }
+  /** The demo product's reset (POST /api/demo/reset), so a rehearsal can run again. */
+  function demoReset() {
+    var notice = h('span', { class: 'notice', id: 'demo-reset-notice' });
+    var error = h('span', { class: 'error', id: 'demo-reset-error' });
+    return h('div', { class: 'box row' },
+      h('span', { text: 'The demo fleet: 100 devices dev-001..dev-100 that start at V1.0.' }),
+      h('button', { type: 'button', id: 'demo-reset', text: 'Reset the demo fleet', onclick: function () {
+        notice.textContent = ''; error.textContent = '';
+        api('POST', '/api/demo/reset', {}).then(function (r) {
+          notice.textContent = 'Reset: ' + r.batches + ' batches and ' + r.tasks + ' tasks removed, ' +
+            r.devices + ' devices back at V1.0.';
+        }, function (err) { error.textContent = err.code + ': ' + err.message; });
+      } }), notice, error);
   }
   function verifiedMark(p) {
     return p.verified ? badge('verified', 'ok') : badge('not verified', 'no');
