@@ -205,6 +205,7 @@ describe('the console in chromium, beside a real run', () => {
     await page.locator('#verify-skip').waitFor(WAIT);
     await page.click('#verify-skip');
     await page.locator('#verified').waitFor(WAIT);
+    expect(await page.isChecked('#batch-skip-verification')).toBe(false);
     const pkg = (await admin.listPackages('demo')).find((p) => p.name === 'fw-(2).rc');
     expect(pkg).toMatchObject({ size: 65536, targetVersion: 'V2.0', synthetic: true, verified: true });
   });

@@ -395,7 +395,12 @@ export const CONSOLE_JS = String.raw`
               ' · md5 ' + p.md5 + (p.synthetic ? ' · synthetic' : '') }),
             p.description ? h('p', { text: p.description }) : null);
           var key = String(p.verified);
-          if (key !== verifyKey) { verifyKey = key; put(verifyBox, verificationPanel(p)); }
+          if (key !== verifyKey) {
+            verifyKey = key;
+            put(verifyBox, verificationPanel(p));
+            var skipBox = document.getElementById('batch-skip-verification');
+            if (skipBox) skipBox.checked = !p.verified;
+          }
           if (first) put(formBox, batchForm(p));
         }, failed(head)),
         api('GET', '/api/packages/' + enc(id) + '/batches').then(function (bs) {
