@@ -180,6 +180,7 @@ describe('the console in chromium, beside a real run', () => {
     await page.selectOption('#device-version', 'none');
     await expect.poll(() => page.locator('#devices tbody tr').count(), WAIT).toBe(0);
     await page.selectOption('#device-version', '*');
+    await shot('console-product.png');
   });
 
   it("shows the spec's name / version / description rules as errors next to the fields", async (ctx) => {
@@ -206,6 +207,7 @@ describe('the console in chromium, beside a real run', () => {
     await page.click('#verify-skip');
     await page.locator('#verified').waitFor(WAIT);
     expect(await page.isChecked('#batch-skip-verification')).toBe(false);
+    await shot('console-package.png');
     const pkg = (await admin.listPackages('demo')).find((p) => p.name === 'fw-(2).rc');
     expect(pkg).toMatchObject({ size: 65536, targetVersion: 'V2.0', synthetic: true, verified: true });
   });

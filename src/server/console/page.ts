@@ -70,7 +70,7 @@ form.box, .box { border: 1px solid var(--line); border-radius: 6px; padding: .75
 .error { display: block; color: var(--bad); font-size: .9rem; }
 .error:empty { display: none; }
 .field.invalid input, .field.invalid select, .field.invalid textarea { border-color: var(--bad); }
-.choice { display: block; margin: .1rem 0; }
+.choice, .field > label.choice { display: block; margin: .1rem 0; font-weight: 400; }
 .row { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 button { font: inherit; padding: .3rem .7rem; border: 1px solid var(--line); border-radius: 4px; background: #fff; cursor: pointer; }
 button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
