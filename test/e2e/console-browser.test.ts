@@ -175,6 +175,7 @@ describe('the console in chromium, beside a real run', () => {
     await page.click('tr[data-product="demo"] a');
     await page.locator('#devices tr[data-device="dev-100"]').waitFor(WAIT);
     expect(await page.locator('#devices tbody tr').count()).toBe(100);
+    expect(await page.textContent('#version-summary')).toBe('Reported: V1.0 × 100');
     await page.selectOption('#device-version', 'v:V1.0');
     await expect.poll(() => page.textContent('#device-count'), WAIT).toBe('100 shown of 100 devices');
     await page.selectOption('#device-version', 'none');
@@ -352,6 +353,15 @@ describe('the console in chromium, beside a real run', () => {
     stopRun.abort('rehearsal over'); // devices of a run still polling would lose their saved tasks
     await run;
     await page.goto(`${server!.url}/#/products/demo`);
+    // the versions the run's devices reported, as the API has them
+    const counts = new Map<string, number>();
+    for (const d of (await admin.listDevices('demo', { limit: 1000 })).devices)
+      counts.set(d.fVersion!, (counts.get(d.fVersion!) ?? 0) + 1);
+    expect(counts.get('V2.0')).toBeGreaterThan(0);
+    const reported = [...counts.keys()].sort().map((v) => `${v} × ${counts.get(v)}`);
+    await expect
+      .poll(() => page.textContent('#version-summary'), WAIT)
+      .toBe(`Reported: ${reported.join(', ')}`);
     await page.click('#demo-reset');
     await page.locator('#demo-reset-notice:not(:empty)').waitFor(WAIT);
     expect(await page.textContent('#demo-reset-notice')).toMatch(

@@ -230,6 +230,7 @@ export const CONSOLE_JS = String.raw`
     var versionSel = h('select', { id: 'device-version' }, h('option', { value: '*', text: 'all versions' }));
     var devInfo = h('span', { class: 'muted', id: 'device-count' });
     var devBox = h('div', {});
+    var summary = h('p', { class: 'muted', id: 'version-summary' });
     var pkgBox = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
     var devices = [];
     var total = 0;
@@ -237,8 +238,11 @@ export const CONSOLE_JS = String.raw`
       var key = moduleSel.value;
       var keep = versionSel.value;
       var seen = {};
-      devices.forEach(function (d) { if (d[key] !== null) seen[d[key]] = true; });
+      var never = 0;
+      devices.forEach(function (d) { if (d[key] !== null) seen[d[key]] = (seen[d[key]] || 0) + 1; else never++; });
       var versions = Object.keys(seen).sort();
+      summary.textContent = 'Reported: ' + versions.map(function (v) { return v + ' × ' + seen[v]; })
+        .concat(never ? ['never reported × ' + never] : []).join(', ');
       put(versionSel, h('option', { value: '*', text: 'all versions' }),
         versions.map(function (v) { return h('option', { value: 'v:' + v, text: v }); }),
         h('option', { value: 'none', text: '(never reported)' }));
@@ -264,7 +268,7 @@ export const CONSOLE_JS = String.raw`
       h('h2', { text: 'Devices' }),
       h('div', { class: 'row' }, h('label', { for: 'device-module', text: 'Version of' }), moduleSel,
         h('label', { for: 'device-version', text: 'is' }), versionSel, devInfo),
-      devBox);
+      summary, devBox);
     poll(seq, function () {
       return Promise.all([
         api('GET', '/api/products/' + enc(pid) + '/devices?limit=' + DEVICE_LIMIT).then(function (r) {
