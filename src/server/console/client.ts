@@ -6,7 +6,9 @@
  * Views (hash routes): #/ products, #/products/ID devices and packages, #/packages/ID verification
  * and batches, #/batches/ID tasks (polled every 1.5 s while open) and cancel.
  */
-export const CONSOLE_JS = String.raw`
+import { STEP_TEXT, Step } from '../../ota/codes.ts';
+
+const SOURCE = String.raw`
 (function () {
   'use strict';
   var TOKEN_KEY = 'ota-fleet-admin-token';
@@ -460,7 +462,7 @@ export const CONSOLE_JS = String.raw`
       name: field('batch-name', 'Name (optional)', text('')),
       fromVersion: field('batch-from', 'From version', text(p.fromVersion || ''), VERSION_HINT),
       devices: field('batch-devices', 'Device names', h('textarea', { rows: 3, placeholder: 'dev-001, dev-002' }), 'separated by commas, spaces or lines'),
-      startAt: field('batch-start-at', 'Start at', h('input', { type: 'datetime-local', step: 1 }), 'your local time'),
+      startAt: field('batch-start-at', 'Start at', h('input', { type: 'datetime-local', step: '1' }), 'your local time'),
       timeoutSec: field('batch-timeout', 'Device upgrade timeout (seconds)', num(600, { min: 1 })),
       retryCount: field('batch-retry-count', 'Retries per device', num(0, { min: 0, max: 10 }), '0–10'),
       retryInterval: field('batch-retry-interval', 'Retry interval (seconds)', num(60, { min: 0 })),
@@ -518,15 +520,15 @@ export const CONSOLE_JS = String.raw`
   }
 
   // ---- one batch: its tasks, live; cancel the batch or one device's task ----
-  var STEP_TEXT = { 101: 'downloaded', 102: 'no storage', 103: 'out of memory', 104: 'request timeout', 105: 'low battery',
-    106: 'weak signal', 107: 'download failed', 201: 'upgraded', 202: 'low battery', 203: 'out of memory',
-    204: 'version mismatch', 205: 'md5 check failed', 206: 'upgrade failed', 207: 'retries exhausted' };
+  var STEP_TEXT = __STEP_TEXT__;
+  var DOWNLOAD_COMPLETE = __DOWNLOAD_COMPLETE__;
   function progressOf(t) {
     if (t.step === null) return '–';
-    if (t.step >= 0 && t.step <= 100) return [h('progress', { max: 100, value: t.step }), ' ' + t.step + '%'];
+    if (t.step >= 0 && t.step <= DOWNLOAD_COMPLETE) return [h('progress', { max: DOWNLOAD_COMPLETE, value: t.step }), ' ' + t.step + '%'];
     return (STEP_TEXT[t.step] || 'step') + ' (' + t.step + ')';
   }
-  function isLive(t) { return t.statusCode <= 3 || t.retryAt !== null; }
+  var LIVE = ['pending', 'downloading', 'upgrading'];
+  function isLive(t) { return LIVE.indexOf(t.status) >= 0 || t.retryAt !== null; }
   function viewBatch(seq, id) {
     var crumbBox = crumbs(link('#/', 'Products'));
     var head = h('div', {}, h('p', { class: 'muted', text: 'Loading…' }));
@@ -615,3 +617,9 @@ export const CONSOLE_JS = String.raw`
   route();
 })();
 `;
+
+/** The script, with the protocol's step meanings (src/ota/codes.ts) filled in. */
+export const CONSOLE_JS = SOURCE.replace('__STEP_TEXT__', JSON.stringify(STEP_TEXT)).replace(
+  '__DOWNLOAD_COMPLETE__',
+  String(Step.DOWNLOAD_COMPLETE),
+);
