@@ -13,6 +13,7 @@ import { matchOtaRoute } from '../ota/routes.ts';
 import { handleManagement } from './api/management.ts';
 import { createAuthenticator } from './auth.ts';
 import { type OtaServerOptions, type ResolvedServerOptions, resolveServerOptions } from './config.ts';
+import { handleConsole } from './console/serve.ts';
 import type { ServerContext } from './context.ts';
 import { type DemoInfo, resetDemo, seedDemo } from './demo.ts';
 import { handleDeviceCall } from './device-api.ts';
@@ -97,6 +98,7 @@ function onRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse
     handleManagement(ctx, req, res, path, query);
     return;
   }
+  if (handleConsole(ctx, req, res, path)) return;
   if (req.headers.host === undefined && req.httpVersion === '1.1') {
     // HTTP/1.1 requires Host (RFC 9112 §3.2); answer as the protocol does, within spec §6.
     ctx.stats.other.clientErrors++;
