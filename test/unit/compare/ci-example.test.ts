@@ -33,7 +33,8 @@ describe('the ci-gate example', () => {
   it('has a policy that parses', () => {
     const policy = parsePolicyText(read('reports/baselines/ci-gate/policy.yaml'), 'policy.yaml');
     expect(policy.tolerance).toBe(0.5);
-    expect(policy.checks['*.p99']).toEqual({ floor: 100 });
+    expect(policy.checks['*.p99']).toEqual({ floor: 250 });
+    expect(policy.checks['*.p90']).toEqual({ floor: 100 });
   });
 
   it('has a workflow on Node 20 that runs, compares, publishes and fails the job', () => {

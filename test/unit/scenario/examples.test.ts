@@ -104,11 +104,10 @@ describe('example scenarios keep the shape other tests rely on', () => {
     expect(s.rollout).toBeUndefined();
   });
 
-  it('external-target without its variables names both at their line and column', async () => {
+  it('external-target without its access key names it at its line and column (the product id defaults to demo)', async () => {
     const loaded = await loadScenario('scenarios/external-target.yaml', { env: {} });
     expect(loaded.ok ? [] : loaded.problems.map(formatProblem)).toEqual([
-      'scenarios/external-target.yaml:13:7 product.id: environment variable OTA_PRODUCT_ID is not set (or write ${OTA_PRODUCT_ID:-default})',
-      'scenarios/external-target.yaml:14:14 product.accessKey: environment variable OTA_ACCESS_KEY is not set (or write ${OTA_ACCESS_KEY:-default})',
+      'scenarios/external-target.yaml:16:14 product.accessKey: environment variable OTA_ACCESS_KEY is not set (or write ${OTA_ACCESS_KEY:-default})',
     ]);
   });
 });
