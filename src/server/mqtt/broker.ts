@@ -31,12 +31,23 @@ export interface MqttBroker extends Informer {
 }
 
 /** The device a connection logged in as. */
-interface Session {
+interface Login {
   productId: string;
   device: string;
-  /** Subscribed to its inform topic (on this connection, or restored from its session). */
+}
+
+/**
+ * What the broker's session of a device holds, as the push sees it: a clean session lives as long as
+ * its connection; a persistent one (clean=false) outlives it, and aedes queues QoS 1 messages for it
+ * while the device is away and replays them when it comes back.
+ */
+interface Session extends Login {
+  /** The connection now, if the device is online. */
+  client: Client | undefined;
+  persistent: boolean;
+  /** Subscribed to its inform topic (by a SUBSCRIBE, or restored with its persistent session). */
   informs: boolean;
-  /** `${tid}:${attempt}` already informed on this connection. */
+  /** `${tid}:${attempt}` already published into this session (no second inform for them). */
   informed: Set<string>;
 }
 
@@ -79,7 +90,8 @@ function tidOfInformId(id: string): number | undefined {
 export async function startMqttBroker(ctx: ServerContext, options: MqttBrokerOptions): Promise<MqttBroker> {
   const { state, stats } = ctx;
   const log = ctx.log.child({ part: 'mqtt' });
-  const sessions = new WeakMap<Client, Session>();
+  const logins = new WeakMap<Client, Login>();
+  const sessions = new Map<string, Session>();
   const online = new Map<string, Client>();
   // Inform ids sent per task during this process (the last one is also stored with the task).
   const sentIds = new Map<number, Set<string>>();
@@ -98,11 +110,11 @@ export async function startMqttBroker(ctx: ServerContext, options: MqttBrokerOpt
         done(refusal(outcome.missing ? 'unknown product or device' : 'bad token'), false);
         return;
       }
-      sessions.set(client, { productId, device, informs: false, informed: new Set() });
+      logins.set(client, { productId, device });
       done(null, true);
     },
     authorizePublish(client, packet, done) {
-      const s = client ? sessions.get(client) : undefined;
+      const s = client ? logins.get(client) : undefined;
       if (!client) return done(null);
       if (!s || !mayUseTopic(s.productId, s.device, packet.topic)) {
         stats.mqtt.aclRefused++;
@@ -111,7 +123,7 @@ export async function startMqttBroker(ctx: ServerContext, options: MqttBrokerOpt
       done(null);
     },
     authorizeSubscribe(client, sub, done) {
-      const s = sessions.get(client);
+      const s = logins.get(client);
       if (!s || !mayUseTopic(s.productId, s.device, sub.topic)) {
         stats.mqtt.aclRefused++;
         // A null subscription is a refusal in the SUBACK (0x80); the connection stays.
@@ -121,7 +133,13 @@ export async function startMqttBroker(ctx: ServerContext, options: MqttBrokerOpt
     },
   });
 
-  const deviceOf = (s: Session): DeviceState | undefined => state.device(s.productId, s.device);
+  const deviceOf = (s: Login): DeviceState | undefined => state.device(s.productId, s.device);
+  /** The session of an online connection (undefined once another connection took it over). */
+  const sessionOf = (client: Client): Session | undefined => {
+    const login = logins.get(client);
+    const s = login && sessions.get(key(login.productId, login.device));
+    return s?.client === client ? s : undefined;
+  };
 
   /** Publishes one inform of `task` to its device's topic (QoS 1) and counts it. */
   const publishInform = (task: TaskRecord, s: Session): void => {
@@ -183,18 +201,32 @@ export async function startMqttBroker(ctx: ServerContext, options: MqttBrokerOpt
     filters.some((f) => filterMatches(f.topic, informTopic(s.productId, s.device)));
 
   broker.on('clientReady', (client) => {
-    const s = sessions.get(client);
-    if (!s) return;
-    online.set(key(s.productId, s.device), client);
+    const login = logins.get(client);
+    if (!login) return;
+    const k = key(login.productId, login.device);
+    online.set(k, client);
     stats.mqtt.connected = online.size;
+    const kept = sessions.get(k);
+    const resumed = !client.clean && kept !== undefined;
+    const s: Session = resumed
+      ? kept
+      : { ...login, client, persistent: !client.clean, informs: false, informed: new Set() };
+    s.client = client;
+    sessions.set(k, s);
+    if (resumed) {
+      // aedes replays what the session queued; tell it only what it has not been told.
+      catchUp(s);
+      return;
+    }
     if (client.clean) return;
-    // A persistent session may bring its subscriptions back without a SUBSCRIBE.
+    // A persistent session the broker knows and this process does not (none after a restart, as the
+    // persistence is in memory): its subscriptions come back without a SUBSCRIBE.
     const persistence = (
       broker as unknown as { persistence: { subscriptionsByClient(c: Client): Promise<Subscription[]> } }
     ).persistence;
     persistence.subscriptionsByClient(client).then(
       (subs) => {
-        if (ctx.closed() || !client.connected || !coversInform(s, subs ?? [])) return;
+        if (ctx.closed() || s.client !== client || !coversInform(s, subs ?? [])) return;
         s.informs = true;
         catchUp(s);
       },
@@ -202,30 +234,34 @@ export async function startMqttBroker(ctx: ServerContext, options: MqttBrokerOpt
     );
   });
   broker.on('clientDisconnect', (client) => {
-    const s = sessions.get(client);
-    if (!s) return;
-    const k = key(s.productId, s.device);
+    const login = logins.get(client);
+    if (!login) return;
+    const k = key(login.productId, login.device);
     if (online.get(k) === client) online.delete(k);
     stats.mqtt.connected = online.size;
+    const s = sessions.get(k);
+    if (s?.client !== client) return;
+    s.client = undefined;
+    if (!s.persistent) sessions.delete(k);
   });
   broker.on('subscribe', (subs, client) => {
-    const s = sessions.get(client);
+    const s = sessionOf(client);
     if (!s || ctx.closed() || !coversInform(s, subs)) return;
     s.informs = true;
     catchUp(s);
   });
   broker.on('unsubscribe', (topics, client) => {
-    const s = sessions.get(client);
+    const s = sessionOf(client);
     if (s && topics.some((t) => filterMatches(t, informTopic(s.productId, s.device)))) s.informs = false;
   });
   broker.on('publish', (packet, client) => {
     if (!client || ctx.closed()) return;
-    const s = sessions.get(client);
+    const s = logins.get(client);
     if (!s || packet.topic !== `${informTopic(s.productId, s.device)}_reply`) return;
     recordReply(s, packet.payload);
   });
 
-  const recordReply = (s: Session, payload: Buffer | string): void => {
+  const recordReply = (s: Login, payload: Buffer | string): void => {
     const reply = parseInformReply(payload);
     const tid = reply.ok ? tidOfInformId(reply.value.id) : undefined;
     const task = tid === undefined ? undefined : state.task(tid);
@@ -273,9 +309,9 @@ export async function startMqttBroker(ctx: ServerContext, options: MqttBrokerOpt
     inform(tasks) {
       forgetFinished();
       for (const t of tasks) {
+        // Online and subscribed, or away with a persistent session that aedes queues the inform for.
         const d = state.devicesById.get(t.deviceId);
-        const client = d && online.get(key(d.pid, d.name));
-        const s = client && sessions.get(client);
+        const s = d && sessions.get(key(d.pid, d.name));
         if (s?.informs && t.status === TaskStatus.PENDING) publishInform(t, s);
       }
     },

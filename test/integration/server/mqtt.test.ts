@@ -42,7 +42,8 @@ async function connectDevice(
   extra: Partial<IClientOptions> = {},
 ): Promise<MqttDevice> {
   const login = mqttLogin(PID, name, password);
-  const client = await mqtt.connectAsync(url, {
+  // The handlers go on before the CONNACK: a resumed session may replay a message right behind it.
+  const client = mqtt.connect(url, {
     ...login,
     protocolVersion: 4,
     reconnectPeriod: 0,
@@ -63,6 +64,10 @@ async function connectDevice(
       taken++;
       w(parsed.value);
     }
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
   });
   return {
     client,
@@ -199,6 +204,31 @@ describe('MQTT broker', () => {
     await d4.client.subscribeAsync(informTopic(PID, 'd4'), { qos: 1 });
     const i4 = await d4.next();
     expect(i4.task?.tid).toBe(String(tid('d4')));
+    await t.admin.cancelBatch(batch.id);
+  });
+
+  it('a persistent session (clean=false) gets, on reconnect, the inform queued while it was away', async () => {
+    const first = await connectDevice(url, 'd6', devToken('d6'), { clean: false });
+    await first.client.subscribeAsync(informTopic(PID, 'd6'), { qos: 1 });
+    await first.client.endAsync();
+    expect(await waitFor(async () => (await t.admin.stats()).mqtt.connected === 0)).toBe(true);
+    const before = (await t.admin.stats()).mqtt.informsSent;
+    const batch = await t.admin.createBatch(pkgId, {
+      fromVersion: 'V1.0',
+      devices: ['d6'],
+      notify: { mqtt: true },
+    });
+    expect((await t.admin.stats()).mqtt.informsSent).toBe(before + 1);
+    // Back with the same session and no SUBSCRIBE: the broker replays the queued QoS 1 inform.
+    const back = await connectDevice(url, 'd6', devToken('d6'), { clean: false });
+    const inform = await back.next();
+    const [task] = (await t.admin.listTasks(batch.id)).tasks;
+    expect(inform.task?.tid).toBe(String(task!.tid));
+    await back.client.publishAsync(informReplyTopic(PID, 'd6'), encodeInformReply(inform.id), { qos: 1 });
+    expect(await waitFor(async () => (await t.admin.getBatch(batch.id)).acknowledged === 1)).toBe(true);
+    // Told once: the resumed session is not informed a second time.
+    expect(back.informs).toHaveLength(1);
+    expect((await t.admin.listTasks(batch.id)).tasks[0]).toMatchObject({ notified: 1, acknowledged: true });
     await t.admin.cancelBatch(batch.id);
   });
 
