@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client, type Subscription } from 'aedes';
 import { OtaFleetError } from '../../error-codes.ts';
-import { TaskStatus } from '../../ota/codes.ts';
+import { Errno, TaskStatus } from '../../ota/codes.ts';
 import { encodeInform, informTopic, parseInformReply } from '../../ota/mqtt.ts';
 import type { Informer, ServerContext } from '../context.ts';
 import type { TaskRecord } from '../store/records.ts';
@@ -53,6 +53,8 @@ interface Session extends Login {
 
 // MQTT 3.1.1 CONNACK "bad user name or password".
 const BAD_CREDENTIALS = 4;
+// The `code` of an inform_reply that acknowledges (spec §5: {"id":...,"code":200,"msg":"success"}).
+const REPLY_SUCCESS = 200;
 // Longest client id accepted: a device name is at most 64 characters.
 const MAX_CLIENT_ID = 64;
 
@@ -105,7 +107,7 @@ export async function startMqttBroker(ctx: ServerContext, options: MqttBrokerOpt
       const device = client.id;
       const token = password?.toString('latin1');
       const outcome = ctx.auth.authenticate(token, productId, device, Math.floor(Date.now() / 1000));
-      if (outcome.errno !== 0 || !outcome.device) {
+      if (outcome.errno !== Errno.OK || !outcome.device) {
         stats.mqtt.connectsRefused++;
         done(refusal(outcome.missing ? 'unknown product or device' : 'bad token'), false);
         return;
@@ -270,7 +272,7 @@ export async function startMqttBroker(ctx: ServerContext, options: MqttBrokerOpt
       reply.ok &&
       task !== undefined &&
       (sentIds.get(task.id)?.has(reply.value.id) || task.informId === reply.value.id);
-    if (!reply.ok || !task || !d || task.deviceId !== d.id || !known || reply.value.code !== 200) {
+    if (!reply.ok || !task || !d || task.deviceId !== d.id || !known || reply.value.code !== REPLY_SUCCESS) {
       stats.mqtt.repliesIgnored++;
       return;
     }
