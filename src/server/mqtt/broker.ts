@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client, type Subscription } from 'aedes';
 import { OtaFleetError } from '../../error-codes.ts';
 import { Errno, TaskStatus } from '../../ota/codes.ts';
-import { encodeInform, informTopic, parseInformReply } from '../../ota/mqtt.ts';
+import { encodeInform, informReplyTopic, informTopic, parseInformReply } from '../../ota/mqtt.ts';
 import type { Informer, ServerContext } from '../context.ts';
 import type { TaskRecord } from '../store/records.ts';
 import type { DeviceState } from '../store/state.ts';
@@ -259,7 +259,7 @@ export async function startMqttBroker(ctx: ServerContext, options: MqttBrokerOpt
   broker.on('publish', (packet, client) => {
     if (!client || ctx.closed()) return;
     const s = logins.get(client);
-    if (!s || packet.topic !== `${informTopic(s.productId, s.device)}_reply`) return;
+    if (!s || packet.topic !== informReplyTopic(s.productId, s.device)) return;
     recordReply(s, packet.payload);
   });
 
@@ -310,12 +310,15 @@ export async function startMqttBroker(ctx: ServerContext, options: MqttBrokerOpt
     port,
     inform(tasks) {
       forgetFinished();
-      for (const t of tasks) {
-        // Online and subscribed, or away with a persistent session that aedes queues the inform for.
-        const d = state.devicesById.get(t.deviceId);
-        const s = d && sessions.get(key(d.pid, d.name));
-        if (s?.informs && t.status === TaskStatus.PENDING) publishInform(t, s);
-      }
+      // One transaction for the inform counts of a whole batch start, not one commit per device.
+      state.store.transaction(() => {
+        for (const t of tasks) {
+          // Online and subscribed, or away with a persistent session that aedes queues the inform for.
+          const d = state.devicesById.get(t.deviceId);
+          const s = d && sessions.get(key(d.pid, d.name));
+          if (s?.informs && t.status === TaskStatus.PENDING) publishInform(t, s);
+        }
+      });
     },
     close() {
       closing ??= (async () => {

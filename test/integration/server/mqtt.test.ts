@@ -178,11 +178,14 @@ describe('MQTT broker', () => {
     expect(i2!.task).toMatchObject({ tid: String(tid('d2')), target: 'V2.0' });
     expect(i1!.id).not.toBe(i2!.id);
 
-    // A reply with another id, and d2 answering with d1's id: both ignored.
-    d2.client.publish(informReplyTopic(PID, 'd2'), encodeInformReply(i1!.id), { qos: 1 });
-    d1.client.publish(informReplyTopic(PID, 'd1'), encodeInformReply(`${tid('d1')}-0000000000000000`), {
-      qos: 1,
-    });
+    // A reply with another id, and d2 answering with d1's id: both ignored. The PUBACK of a QoS 1
+    // publish comes after the broker handled it, so awaiting it orders the counts.
+    await d2.client.publishAsync(informReplyTopic(PID, 'd2'), encodeInformReply(i1!.id), { qos: 1 });
+    await d1.client.publishAsync(
+      informReplyTopic(PID, 'd1'),
+      encodeInformReply(`${tid('d1')}-0000000000000000`),
+      { qos: 1 },
+    );
     await d1.client.publishAsync(informReplyTopic(PID, 'd1'), encodeInformReply(i1!.id), { qos: 1 });
     expect(await waitFor(async () => (await t.admin.getBatch(batch.id)).acknowledged === 1)).toBe(true);
     const stats = (await t.admin.stats()).mqtt;
