@@ -55,6 +55,8 @@ interface Session extends Login {
 const BAD_CREDENTIALS = 4;
 // The `code` of an inform_reply that acknowledges (spec §5: {"id":...,"code":200,"msg":"success"}).
 const REPLY_SUCCESS = 200;
+// Pending connections the kernel may hold for accept (capped by net.core.somaxconn).
+const LISTEN_BACKLOG = 4096;
 // Longest client id accepted: a device name is at most 64 characters.
 const MAX_CLIENT_ID = 64;
 
@@ -74,7 +76,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
       reject(new OtaFleetError('ERR_EMBEDDED_SERVER', `MQTT broker could not listen: ${why}`));
     };
     server.once('error', onError);
-    server.listen(port, host, () => {
+    // A push fleet connects all at once: a deep accept queue, not SYN retries, absorbs the herd.
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', onError);
       const addr = server.address();
       resolve(typeof addr === 'object' && addr ? addr.port : port);
