@@ -1,5 +1,5 @@
 /** Every command of the CLI, in the order `--help` lists them. */
-import type { CommandModule } from 'yargs';
+import type { Command } from './command.ts';
 import { compareCommand } from './compare.ts';
 import { reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
@@ -7,8 +7,7 @@ import { schemaCommand } from './schema.ts';
 import { serveCommand } from './serve.ts';
 import { validateCommand } from './validate.ts';
 
-// biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types
-export const commands: CommandModule<any, any>[] = [
+export const commands: Command[] = [
   runCommand,
   serveCommand,
   validateCommand,

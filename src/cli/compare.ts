@@ -4,10 +4,10 @@
  * regression. Also the gate glue of `ota-fleet run` (thresholds, abortOnFail, --baseline).
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { createThresholdAbort, type ThresholdAbort } from '../compare/abort.ts';
 import { compareSummaries } from '../compare/compare.ts';
-import { applyThresholds, judgeGate, scenarioThresholds } from '../compare/gate.ts';
+import { applyThresholds, scenarioThresholds } from '../compare/gate.ts';
 import { renderJUnit } from '../compare/junit.ts';
 import { type ComparePolicy, parsePolicyText, withFlags } from '../compare/policy.ts';
 import { renderComparisonMarkdown, renderComparisonText } from '../compare/render.ts';
@@ -16,7 +16,8 @@ import type { ComparisonSummary, RunSummary } from '../report/summary.ts';
 import { parseSummary, SCHEMA_VERSION } from '../report/summary.ts';
 import { resolveSummaryPath } from '../report/write.ts';
 import type { Scenario } from '../scenario/schema.ts';
-import { ExitCode, setOutcome } from './exit-codes.ts';
+import type { Command } from './command.ts';
+import { ExitCode } from './exit-codes.ts';
 
 /** Policy flags shared by `compare` and `run --baseline`. */
 export interface PolicyArgs {
@@ -97,7 +98,7 @@ async function writeOut(file: string | undefined, text: string): Promise<void> {
   }
 }
 
-/** Compares CURRENT with BASELINE, prints and writes the result; sets exit code 6 on a regression. */
+/** Compares CURRENT with BASELINE, prints and writes the result (the command exits 6 on a regression). */
 export async function compareCommandHandler(args: CompareArgs): Promise<ComparisonSummary> {
   const policy = await loadPolicy(args);
   const baseline = await loadSummaryForCompare(args.baseline, args.force ?? false);
@@ -118,7 +119,6 @@ export async function compareCommandHandler(args: CompareArgs): Promise<Comparis
   await writeOut(args.markdown, renderComparisonMarkdown(comparison, ctx));
   const junit = { scenario: ctx.scenario, startedAt: current.summary.run.startedAt, comparison };
   await writeOut(args.junit, renderJUnit(ctx.thresholds ? { ...junit, thresholds: ctx.thresholds } : junit));
-  if (!comparison.ok) setOutcome(ExitCode.REGRESSION);
   return comparison;
 }
 
@@ -127,8 +127,6 @@ export interface RunGate {
   abort?: ThresholdAbort;
   /** Evaluates thresholds and the baseline comparison into the summary (before the report is written). */
   finish(summary: RunSummary): void;
-  /** Sets exit code 5 (threshold failed or aborted) and/or 6 (regression). */
-  setOutcomes(summary: RunSummary): void;
 }
 
 /**
@@ -173,11 +171,6 @@ export async function prepareRunGate(
       // every rendering shows notes; the comparison tables have no room for warnings
       summary.notes.push(...warnings.map((w) => `comparison: ${w}`));
     },
-    setOutcomes(summary) {
-      const gate = judgeGate(summary);
-      if (gate.thresholdsFailed) setOutcome(ExitCode.THRESHOLD_FAILED);
-      if (gate.regressed) setOutcome(ExitCode.REGRESSION);
-    },
   };
 }
 
@@ -204,7 +197,7 @@ export function withPolicyOptions<T>(y: Argv<T>): Argv<T> {
 }
 
 /** The yargs module of `ota-fleet compare`. */
-export const compareCommand: CommandModule<object, CompareArgs> = {
+export const compareCommand: Command<CompareArgs> = {
   command: 'compare <baseline> <current>',
   describe: 'Compare a run with a baseline run; exit 6 on a regression',
   builder: (y: Argv) =>
@@ -221,6 +214,7 @@ export const compareCommand: CommandModule<object, CompareArgs> = {
         ),
     ) as unknown as Argv<CompareArgs>,
   handler: async (argv: ArgumentsCamelCase<CompareArgs>) => {
-    await compareCommandHandler(argv);
+    const comparison = await compareCommandHandler(argv);
+    return comparison.ok ? ExitCode.OK : ExitCode.REGRESSION;
   },
 };

@@ -1,4 +1,7 @@
-/** The one exit-code table (documented in the README); only src/cli.ts calls process.exit. */
+/**
+ * The one exit-code table (documented in the README). Command handlers return these (or throw an
+ * error whose code `exitCodeFor` maps); src/cli/main.ts reads the result once and exits with it.
+ */
 import type { ErrorCode } from '../error-codes.ts';
 
 export const ExitCode = {
@@ -11,6 +14,8 @@ export const ExitCode = {
   SCENARIO_INVALID: 3,
   /** The target could not be reached, or the embedded server failed to start. */
   TARGET_UNREACHABLE: 4,
+  /** The target refused the fleet: requests were sent and none succeeded (same code as unreachable). */
+  TARGET_REFUSED: 4,
   /** The run finished but a threshold failed (issue: CI gates). */
   THRESHOLD_FAILED: 5,
   /** A baseline comparison found a regression. */
@@ -31,22 +36,11 @@ export function exitCodeFor(code: ErrorCode): ExitCodeValue {
       return ExitCode.SCENARIO_INVALID;
     case 'ERR_TARGET_UNREACHABLE':
     case 'ERR_EMBEDDED_SERVER':
+    case 'ERR_TARGET_REFUSED':
       return ExitCode.TARGET_UNREACHABLE;
     default:
       return ExitCode.INTERNAL;
   }
-}
-
-let outcome: ExitCodeValue = ExitCode.OK;
-
-/** Lets a command report a non-error outcome (threshold failed, interrupted); src/cli.ts exits with it. */
-export function setOutcome(code: ExitCodeValue): void {
-  if (code > outcome || outcome === ExitCode.OK) outcome = code;
-}
-
-/** The outcome set by the command that ran. */
-export function getOutcome(): ExitCodeValue {
-  return outcome;
 }
 
 /** The table printed by `--help` and in the README. */
@@ -55,7 +49,7 @@ export const EXIT_CODE_HELP = [
   '1    internal error (a bug)',
   '2    bad command line, or compare refusing runs of different scenarios or schema versions',
   '3    invalid or unreadable scenario, or a scenario that cannot fit the open-files limit',
-  '4    target unreachable, or the embedded server failed',
+  '4    target unreachable, the embedded server failed, or the target refused the fleet (no device call succeeded)',
   '5    a threshold failed',
   '6    a baseline comparison found a regression',
   '130  interrupted (Ctrl-C); a partial report was written',

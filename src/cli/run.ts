@@ -1,21 +1,26 @@
 /** `ota-fleet run [SCENARIO]`: runs a scenario and writes its report (thin: parsing, progress, files). */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { type ChildEventSink, openChildEvents } from '../engine/child-events.ts';
 import { listenForControl } from '../engine/children.ts';
+import type { RunObserver } from '../engine/observer.ts';
 import { runProcesses } from '../engine/processes.ts';
 import { runScenario } from '../engine/run.ts';
-import { OtaFleetError } from '../error-codes.ts';
+import { errorCodeOf, OtaFleetError } from '../error-codes.ts';
 import { renderText } from '../report/render-text.ts';
 import type { RunSummary } from '../report/summary.ts';
 import { reportDirName, writeReport } from '../report/write.ts';
 import { formatProblem, loadScenario } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/units.ts';
+import type { Command } from './command.ts';
 import { type PolicyArgs, prepareRunGate, withPolicyOptions } from './compare.ts';
-import { ExitCode, setOutcome } from './exit-codes.ts';
+import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 import { interruptSignal, noteInterrupt, setInterruptMessage } from './interrupt.ts';
 import { createRunLogger } from './logger.ts';
+import { refusedMessage, runExitCode } from './outcome.ts';
+import { planCutWarnings } from './plan-warning.ts';
 import { createProgress } from './progress.ts';
 
 /** Flags of `ota-fleet run`. */
@@ -36,6 +41,8 @@ export interface RunArgs extends PolicyArgs {
   /** Hidden, set by --processes: second 0 of the run (epoch ms) and the parent's stdin control. */
   startAt?: number;
   controlStdin?: boolean;
+  /** Hidden, set by --processes: the fd of the events pipe to the parent (child-events.ts). */
+  eventsFd?: number;
 }
 
 /** Parses `--shard i/n`. */
@@ -72,8 +79,45 @@ export function applyOverrides(s: Scenario, args: Pick<RunArgs, 'duration' | 'de
   return out;
 }
 
-/** Runs the scenario, writes the report into `out/<scenario>-<time>/`, prints the summary; returns the report dir. */
-export async function runCommandHandler(args: RunArgs): Promise<string> {
+/** What one `ota-fleet run` did: its report folder and the exit code its summary calls for. */
+export interface RunCommandResult {
+  dir: string;
+  exitCode: ExitCodeValue;
+  summary: RunSummary;
+}
+
+/** Options of `runCommandHandler` that are not flags. */
+export interface RunCommandOptions {
+  /** More run observers (tests, live outputs), beside the progress display and abortOnFail. */
+  observers?: readonly RunObserver[];
+}
+
+/**
+ * Runs the scenario, writes the report into `out/<scenario>-<time>/`, prints the summary; returns the
+ * report dir and the exit code. A `--processes` child (`--events-fd`) also reports a failure as one
+ * structured line on its events pipe before throwing it.
+ */
+export async function runCommandHandler(args: RunArgs, o: RunCommandOptions = {}): Promise<RunCommandResult> {
+  const events = args.eventsFd !== undefined ? openChildEvents(args.eventsFd) : undefined;
+  try {
+    return await runAndReport(args, o, events);
+  } catch (err) {
+    events?.send({
+      event: 'error',
+      code: errorCodeOf(err),
+      message: err instanceof Error ? err.message : String(err),
+    });
+    throw err;
+  } finally {
+    await events?.close();
+  }
+}
+
+async function runAndReport(
+  args: RunArgs,
+  o: RunCommandOptions,
+  events: ChildEventSink | undefined,
+): Promise<RunCommandResult> {
   const file = resolve(args.scenario);
   const loaded = await loadScenario(file);
   if (!loaded.ok) {
@@ -84,12 +128,19 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
   }
   for (const w of loaded.warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
   const scenario = applyOverrides(loaded.scenario, args);
+  // a child of --processes: its parent warned once already
+  if (args.duration !== undefined && args.controlStdin !== true)
+    for (const w of planCutWarnings(scenario, scenario.stop.duration))
+      process.stderr.write(`warning: ${w}\n`);
   const shard = args.shard ? parseShard(args.shard) : undefined;
   const gate = await prepareRunGate(scenario, args);
+  const progress = createProgress({ quiet: args.quiet, durationMs: scenario.stop.duration });
   if (args.processes !== undefined && args.processes > 1) {
     if (shard) throw new OtaFleetError('ERR_USAGE', '--processes and --shard do not go together');
-    return runInProcesses(args, file, gate);
+    // abortOnFail does not apply across processes: the thresholds judge the merged report at the end
+    return runInProcesses(args, file, gate, [interruptNotice, progress, ...(o.observers ?? [])]);
   }
+  const observers = [interruptNotice, progress, ...(gate.abort ? [gate.abort] : []), ...(o.observers ?? [])];
   const dir = join(
     resolve(args.out),
     reportDirName(scenario.name + (shard ? `-shard${shard.index}of${shard.count}` : ''), new Date()),
@@ -97,11 +148,6 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const log = createRunLogger(join(dir, 'run.log'), args.logLevel);
   setInterruptMessage('stopping; writing a partial report');
-  const progress = createProgress({
-    quiet: args.quiet,
-    total: scenario.fleet.count,
-    durationMs: scenario.stop.duration,
-  });
   const stop = new AbortController();
   const unlisten = args.controlStdin
     ? listenForControl(process.stdin, {
@@ -109,6 +155,16 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
         interrupt: () => noteInterrupt('interrupt from the parent process'),
       })
     : undefined;
+  const stream: RunObserver[] = events
+    ? [
+        {
+          onSnapshot: (s) => {
+            for (const i of s.intervals)
+              events.send({ event: 'snapshot', source: i.source, snapshot: i.snapshot });
+          },
+        },
+      ]
+    : [];
   let summary: RunSummary;
   try {
     ({ summary } = await runScenario({
@@ -121,35 +177,53 @@ export async function runCommandHandler(args: RunArgs): Promise<string> {
       signal: interruptSignal,
       stopSignal: stop.signal,
       ...(args.startAt !== undefined ? { startAtMs: args.startAt } : {}),
-      onTick: (live) => progress.update(live),
+      observers: [...observers, ...stream],
       log,
       wasm: args.wasm,
-      ...(gate.abort ? { abortCheck: gate.abort.check } : {}),
     }));
   } finally {
-    progress.stop();
     unlisten?.();
   }
-  await finishRun(summary, dir, gate);
+  const exitCode = await finishRun(summary, dir, gate);
   log.flush();
-  return dir;
+  return { dir, exitCode, summary };
 }
 
-/** Judges thresholds and baseline, writes the report, prints the summary and sets the exit outcome. */
-async function finishRun(summary: RunSummary, dir: string, gate: RunGate): Promise<void> {
+/** What a Ctrl-C says once the run has stopped by itself: the report it writes is complete. */
+const interruptNotice: RunObserver = {
+  onStopping: ({ reason, partial }) => {
+    if (!partial)
+      setInterruptMessage(`the run has already ended (${reason}); finishing and writing its complete report`);
+  },
+};
+
+/** Judges thresholds and baseline, writes the report, prints the summary; returns the run's exit code. */
+async function finishRun(summary: RunSummary, dir: string, gate: RunGate): Promise<ExitCodeValue> {
+  // the run has ended: a Ctrl-C from here on cuts nothing
+  setInterruptMessage(
+    summary.run.partial
+      ? 'the run has already stopped; writing its partial report'
+      : 'the run has already ended; writing its complete report',
+  );
   gate.finish(summary);
   const written = await writeReport(summary, dir);
   process.stdout.write(`${renderText(summary)}\n`);
   process.stdout.write(`Report: ${written.files.html}\n        ${written.files.summary}\n`);
-  gate.setOutcomes(summary);
-  if (summary.run.partial && summary.run.partialReason !== 'aborted-by-threshold')
-    setOutcome(summary.run.partialReason === 'interrupted' ? ExitCode.INTERRUPTED : ExitCode.INTERNAL);
+  const exitCode = runExitCode(summary);
+  if (exitCode === ExitCode.TARGET_REFUSED)
+    process.stderr.write(`ota-fleet: ERR_TARGET_REFUSED: ${refusedMessage(summary)}\n`);
+  return exitCode;
 }
 
 type RunGate = Awaited<ReturnType<typeof prepareRunGate>>;
 
 /** `--processes N`: N child processes run equal shards, merged into one report (thresholds and baseline on the merge). */
-async function runInProcesses(args: RunArgs, file: string, gate: RunGate): Promise<string> {
+async function runInProcesses(
+  args: RunArgs,
+  file: string,
+  gate: RunGate,
+  observers: readonly RunObserver[],
+): Promise<RunCommandResult> {
   if (!Number.isInteger(args.processes) || args.processes! < 1) {
     throw new OtaFleetError('ERR_USAGE', `--processes must be a positive integer (got ${args.processes})`);
   }
@@ -165,13 +239,14 @@ async function runInProcesses(args: RunArgs, file: string, gate: RunGate): Promi
     logLevel: args.logLevel,
     ...(args.processesServer ? { server: args.processesServer } : {}),
     signal: interruptSignal,
+    observers,
   });
-  await finishRun(summary, dir, gate);
-  return dir;
+  const exitCode = await finishRun(summary, dir, gate);
+  return { dir, exitCode, summary };
 }
 
 /** The yargs module of `ota-fleet run`. */
-export const runCommand: CommandModule<object, RunArgs> = {
+export const runCommand: Command<RunArgs> = {
   command: 'run [scenario]',
   describe: 'Run a scenario against its target and write a report',
   builder: (y: Argv) =>
@@ -208,6 +283,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
         hidden: true,
         describe: 'Read stop/interrupt lines on stdin',
       })
+      .option('events-fd', {
+        type: 'number',
+        hidden: true,
+        describe: 'Stream snapshots and a failure as JSON lines to this fd (--processes children)',
+      })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' })
       .option('log-level', {
         type: 'string',
@@ -230,7 +310,5 @@ export const runCommand: CommandModule<object, RunArgs> = {
         '$0 run scenarios/ci-gate.yaml --baseline reports/baselines/ci-gate',
         'run, then compare with the committed baseline',
       ) as unknown as Argv<RunArgs>,
-  handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
-    await runCommandHandler(argv);
-  },
+  handler: async (argv: ArgumentsCamelCase<RunArgs>) => (await runCommandHandler(argv)).exitCode,
 };

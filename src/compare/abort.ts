@@ -21,10 +21,19 @@ export interface AbortCause {
   atSec: number;
 }
 
-/** The engine's `abortCheck` plus what it found. */
+/** The view of a run second the abort needs (structurally the engine's `RunSnapshot`). */
+export interface AbortSnapshot {
+  live: LiveStats;
+  soFar: MetricsSoFar;
+  abort(reason: string): void;
+}
+
+/** abortOnFail as a run observer (`onSnapshot` once a second), plus what it found. */
 export interface ThresholdAbort {
-  /** Called by the engine every ~250 ms; returns `aborted-by-threshold` once a threshold failed. */
+  /** Judges the metrics so far; returns `aborted-by-threshold` once a threshold failed. */
   check(live: LiveStats, soFar: MetricsSoFar): string | undefined;
+  /** The run observer's hook: stops the run through `snapshot.abort` once `check` fails. */
+  onSnapshot(snapshot: AbortSnapshot): void;
   /** The threshold that stopped the run, once one did. */
   cause(): AbortCause | undefined;
 }
@@ -45,8 +54,12 @@ export function createThresholdAbort(
   const interval = options.intervalMs ?? 1000;
   let lastMs = Number.NEGATIVE_INFINITY;
   let found: AbortCause | undefined;
-  return {
+  const abort: ThresholdAbort = {
     cause: () => found,
+    onSnapshot(snapshot) {
+      const reason = abort.check(snapshot.live, snapshot.soFar);
+      if (reason !== undefined) snapshot.abort(reason);
+    },
     check(live, soFar) {
       if (found !== undefined) return ABORTED_BY_THRESHOLD;
       const elapsedMs = live.elapsedSec * 1000;
@@ -64,6 +77,7 @@ export function createThresholdAbort(
       return undefined;
     },
   };
+  return abort;
 }
 
 /** The note a report carries about the abort, e.g. `aborted after 3.0s: errors count < 5 failed (observed 12)`. */

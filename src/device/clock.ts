@@ -18,6 +18,11 @@ export interface Clock {
   readonly whenStopped: Promise<void>;
   /** Ends every pending sleep; later sleeps resolve at once. */
   stop(): void;
+  /**
+   * A stoppable view of this clock for one device (a ramp-down stops a single device): its `stopped`
+   * is this clock's or its own, and its `stop()` wakes only the sleeps made through it.
+   */
+  child(): Clock;
 }
 
 interface Sleeper {
@@ -104,7 +109,7 @@ export function createClock(): Clock {
       arm();
     });
   };
-  return {
+  const clock: Clock = {
     now: () => performance.now(),
     sleep: (ms) => (ms <= 0 ? sleepUntil(0) : sleepUntil(performance.now() + ms)),
     sleepUntil,
@@ -119,5 +124,57 @@ export function createClock(): Clock {
       timer = undefined;
       for (const s of heap.drain()) s.resolve();
     },
+    child: () => createChildClock(clock),
   };
+  return clock;
+}
+
+/**
+ * A per-device view of `parent`: sleeps go to the parent's heap (no timer of its own) and are also
+ * ended by this view's `stop()`; the few bytes it holds are one flag and the device's pending sleeps.
+ */
+function createChildClock(parent: Clock): Clock {
+  let own = false;
+  let pending: Set<() => void> | undefined;
+  let markStopped: (() => void) | undefined;
+  let whenStopped: Promise<void> | undefined;
+  const sleepUntil = (at: number): Promise<void> => {
+    if (own) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      pending ??= new Set();
+      pending.add(resolve);
+      void parent.sleepUntil(at).then(() => {
+        pending?.delete(resolve);
+        resolve();
+      });
+    });
+  };
+  const child: Clock = {
+    now: () => parent.now(),
+    sleep: (ms) => sleepUntil(parent.now() + Math.max(0, ms)),
+    sleepUntil,
+    get stopped() {
+      return own || parent.stopped;
+    },
+    get whenStopped() {
+      whenStopped ??= Promise.race([
+        parent.whenStopped,
+        new Promise<void>((resolve) => {
+          markStopped = resolve;
+          if (own) resolve();
+        }),
+      ]);
+      return whenStopped;
+    },
+    stop() {
+      if (own) return;
+      own = true;
+      markStopped?.();
+      const wake = pending;
+      pending = undefined;
+      for (const resolve of wake ?? []) resolve();
+    },
+    child: () => createChildClock(child),
+  };
+  return child;
 }

@@ -11,10 +11,12 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import { ERROR_CODES, type ErrorCode, OtaFleetError } from '../error-codes.ts';
+import { type CodedError, OtaFleetError } from '../error-codes.ts';
+import type { MetricsSnapshot } from '../metrics/snapshot.ts';
 import type { RunSummary } from '../report/summary.ts';
 import { loadSummary } from '../report/write.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { CHILD_EVENTS_FD, readChildEvents } from './child-events.ts';
 import type { RolloutPlayer } from './rollout.ts';
 
 /** Lines a parent writes to the stdin of a child started with `--control-stdin`. */
@@ -64,6 +66,8 @@ export interface Child {
   proc: ChildProcess;
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   stderr: string;
+  /** The failure the child reported on its events pipe, if it did. */
+  failure?: CodedError;
   send(line: ControlLine): void;
 }
 
@@ -79,15 +83,31 @@ function cliArgv(): string[] {
   return ['--import', tsx, fileURLToPath(new URL('../cli.ts', import.meta.url))];
 }
 
-export function spawnChild(label: string, out: string, args: string[], log: Logger): Child {
-  const proc = spawn(process.execPath, [...cliArgv(), ...args], {
-    stdio: ['pipe', 'pipe', 'pipe'],
+/**
+ * Spawns one child `ota-fleet run`; its fd 3 is the events pipe (child-events.ts): `onSnapshot` gets
+ * each worker snapshot it streams, and a failure it reports is kept as `failure`.
+ */
+export function spawnChild(
+  label: string,
+  out: string,
+  args: string[],
+  log: Logger,
+  onSnapshot: (source: string, snapshot: MetricsSnapshot) => void = () => {},
+): Child {
+  const proc = spawn(process.execPath, [...cliArgv(), ...args, '--events-fd', String(CHILD_EVENTS_FD)], {
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     // its own process group: a terminal's Ctrl-C reaches only the parent, which forwards it once
     detached: process.platform !== 'win32',
   });
   const child: Child = { label, out, proc, stderr: '', send: (line) => proc.stdin?.write(`${line}\n`) };
   proc.stdin?.on('error', () => {}); // a child that already exited: nothing to tell it
   proc.stdout?.resume();
+  const events = proc.stdio[CHILD_EVENTS_FD] as Readable | null | undefined;
+  if (events)
+    readChildEvents(events, (e) => {
+      if (e.event === 'snapshot') onSnapshot(e.source, e.snapshot);
+      else child.failure ??= { code: e.code, message: e.message };
+    });
   proc.stderr?.on('data', (chunk: Buffer) => {
     child.stderr = (child.stderr + chunk.toString()).slice(-TAIL);
   });
@@ -112,6 +132,8 @@ export interface SuperviseOptions {
   deadline: number;
   signal: AbortSignal | undefined;
   log: Logger;
+  /** Called on every pass of the loop (~4 times a second): the parent's observers tick here. */
+  onTick?: () => void;
 }
 
 /** Waits for every child; forwards Ctrl-C, stops them once the rollout settled, interrupts them all when one fails. */
@@ -130,6 +152,7 @@ export async function supervise(children: Child[], o: SuperviseOptions): Promise
   while (children.some((c) => c.exit === undefined)) {
     await new Promise((r) => setTimeout(r, 250));
     const now = Date.now();
+    o.onTick?.();
     // a process that fails while the run is on leaves a hole in the fleet: stop the rest too (a
     // process ending with a partial report after the run, or after `stop`, is no such failure)
     const failed =
@@ -175,13 +198,14 @@ export async function childSummary(c: Child): Promise<RunSummary | string> {
     const summary = await loadSummary(join(c.out, report.name)).catch(() => undefined);
     if (summary !== undefined) return summary;
   }
-  const last = c.stderr.trim().split('\n').slice(-3).join(' | ');
+  const last = c.failure
+    ? `${c.failure.code}: ${c.failure.message}`
+    : c.stderr.trim().split('\n').slice(-3).join(' | ');
   return `${c.label} wrote no report (exit ${c.exit?.code ?? c.exit?.signal}): ${last || 'no output'}`;
 }
 
-/** The error a child printed (`ota-fleet: ERR_X: message`), re-thrown with its code. */
+/** The error a child reported on its events pipe, re-thrown with its code (else its last stderr line). */
 export function childError(c: Child): OtaFleetError {
-  const m = /ota-fleet: (ERR_[A-Z_]+): ([^\n]*)/.exec(c.stderr);
-  const code = m && m[1]! in ERROR_CODES ? (m[1] as ErrorCode) : 'ERR_INTERNAL';
-  return new OtaFleetError(code, `${c.label}: ${m?.[2] ?? (c.stderr.trim().split('\n').at(-1) || 'failed')}`);
+  if (c.failure) return new OtaFleetError(c.failure.code, `${c.label}: ${c.failure.message}`);
+  return new OtaFleetError('ERR_INTERNAL', `${c.label}: ${c.stderr.trim().split('\n').at(-1) || 'failed'}`);
 }

@@ -13,6 +13,7 @@ import pino, { type Logger } from 'pino';
 import { parseDocument } from 'yaml';
 import { OtaFleetError } from '../error-codes.ts';
 import { shardRange } from '../load/fleet.ts';
+import { createAggregator } from '../metrics/aggregator.ts';
 import { type MergeOptions, mergeSummaries } from '../report/merge.ts';
 import type { RunSummary } from '../report/summary.ts';
 import { reportDirName, writeReport } from '../report/write.ts';
@@ -21,6 +22,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import { parseDuration } from '../scenario/units.ts';
 import { type Child, childError, childSummary, FROM_SOURCE, spawnChild, supervise } from './children.ts';
 import { FD_RESERVE, openFilesLimit, socketsNeeded } from './fd-limit.ts';
+import { createSnapshotFeed, type RunObserver } from './observer.ts';
 import type { RolloutPlayer } from './rollout.ts';
 import { type PreparedTarget, prepareTarget } from './target.ts';
 
@@ -54,6 +56,11 @@ export interface ProcessesOptions {
   log?: Logger;
   /** ms from spawning the children to second 0 of the run (default 2 s + 0.5 s per process from source, half that compiled). */
   startDelayMs?: number;
+  /**
+   * Watch the whole fleet live: the children stream their worker snapshots to this process, which
+   * merges them and calls each observer once a second (sources `p1/w0`, `p2/w0` ...), as `runScenario` does.
+   */
+  observers?: readonly RunObserver[];
 }
 
 /** The merged report: its summary (also written to `dir`) and directory. */
@@ -206,9 +213,25 @@ export async function runProcesses(o: ProcessesOptions): Promise<ProcessesResult
     // children load the CLI (and, per-process, start and seed their own server) before second 0
     const delay = o.startDelayMs ?? (FROM_SOURCE ? 2000 + 500 * n : 1000 + 250 * n) + (target ? 0 : 2000);
     const startAt = Date.now() + delay;
+    const feed = createSnapshotFeed(createAggregator({ startedAtMs: startAt }), o.observers ?? [], {
+      startedAtMs: startAt,
+      log,
+    });
+    feed.start({
+      scenario: s.name,
+      startedAtMs: startAt,
+      durationMs: s.stop.duration,
+      devices: s.fleet.count,
+      fleetCount: s.fleet.count,
+      workers: n,
+      processes: n,
+    });
     const children = Array.from({ length: n }, (_, k) => {
       const out = join(dir, 'processes', String(k + 1));
-      return spawnChild(`process ${k + 1}/${n}`, out, childArgs(o, file, k + 1, n, out, startAt), log);
+      const args = childArgs(o, file, k + 1, n, out, startAt);
+      return spawnChild(`process ${k + 1}/${n}`, out, args, log, (source, snapshot) =>
+        feed.add(snapshot, `p${k + 1}/${source}`),
+      );
     });
     const rollout = shared ? target?.startRollout?.(startAt) : undefined;
     const runEnd = startAt + s.stop.duration;
@@ -219,7 +242,10 @@ export async function runProcesses(o: ProcessesOptions): Promise<ProcessesResult
       deadline: runEnd + 60_000,
       signal: o.signal,
       log,
+      onTick: () => feed.tick(),
     });
+    const interrupted = o.signal?.aborted ?? false;
+    feed.stopping({ reason: interrupted ? 'interrupted' : 'every process ended', partial: interrupted });
     const notes = [
       `Ran as ${n} processes on one machine${shared ? ', sharing one embedded server that played the rollout' : ''}.`,
     ];
@@ -235,6 +261,7 @@ export async function runProcesses(o: ProcessesOptions): Promise<ProcessesResult
         : {}),
       notes,
     });
+    feed.finish(summary);
     await writeReport(summary, dir);
     log.info({ dir, processes: n, partial: summary.run.partial }, 'merged report written');
     return { summary, dir };

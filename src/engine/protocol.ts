@@ -49,12 +49,12 @@ export type MainMessage = { type: 'stop'; graceMs: number };
 /** worker → main messages. */
 export type WorkerMessage =
   | { type: 'snapshot'; workerIndex: number; snapshot: MetricsSnapshot }
+  /** A failure of the worker itself (a bug, never a server's reply): the run is marked partial. */
   | { type: 'error'; workerIndex: number; error: CodedError }
   /** The last snapshot, sent on the port so that it arrives after every periodic one. */
-  | { type: 'final'; workerIndex: number; devices: number; snapshot: MetricsSnapshot };
+  | { type: 'final'; workerIndex: number; snapshot: MetricsSnapshot };
 
 /** What a worker task resolves to (its metrics travel as the `final` message). */
 export interface WorkerDone {
   workerIndex: number;
-  devices: number;
 }

@@ -6,11 +6,12 @@
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { shardRange } from '../load/fleet.ts';
-import type { LiveStats, MetricsSoFar } from '../metrics/aggregator.ts';
+import type { LiveStats } from '../metrics/aggregator.ts';
 import { createAggregator } from '../metrics/aggregator.ts';
 import type { RunSummary } from '../report/summary.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { assertFitsFdLimit } from './fd-limit.ts';
+import { createSnapshotFeed, type RunObserver } from './observer.ts';
 import { startWorkers, youngGenerationFor } from './pool.ts';
 import type { WorkerMessage } from './protocol.ts';
 import { prepareTarget } from './target.ts';
@@ -30,7 +31,12 @@ export interface RunOptions {
   stopSignal?: AbortSignal;
   /** Second 0 of the run, epoch ms (--processes gives all its processes one start); default now + 200 ms. */
   startAtMs?: number;
-  /** Called about once a second with live figures (terminal progress). */
+  /**
+   * Watch the run: start, one merged snapshot a second, the summary (terminal progress, abortOnFail,
+   * live outputs). See observer.ts.
+   */
+  observers?: readonly RunObserver[];
+  /** Called about once a second with the live figures; shorthand for an observer's `onSnapshot`. */
   onTick?: (live: LiveStats) => void;
   log: Logger;
   /** Device keys from the scenario's CSV (URL targets with device-level tokens). */
@@ -39,17 +45,15 @@ export interface RunOptions {
   measure?: boolean;
   /** Grace for in-flight calls at the end, ms. */
   graceMs?: number;
-  /**
-   * Evaluated every ~250 ms with the live figures and the cumulative metrics so far (read only); a
-   * string return ends the run early as partial with that reason (abortOnFail thresholds).
-   */
-  abortCheck?: (live: LiveStats, soFar: MetricsSoFar) => string | undefined;
 }
 
 /** The outcome of a run: its summary (not yet written to disk). */
 export interface RunResult {
   summary: RunSummary;
 }
+
+/** Time the main thread waits for the workers beyond the in-flight grace, ms. */
+export const STOP_MARGIN_MS = 1000;
 
 /** Devices one worker thread carries comfortably before a second one pays for itself. */
 export const DEVICES_PER_WORKER = 5000;
@@ -73,13 +77,18 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const workers = Math.max(1, Math.min(opts.workers ?? defaultWorkers(devices), devices));
   assertFitsFdLimit(s, devices, workers);
 
-  const target = await prepareTarget(s, { log, ...(opts.deviceKeys ? { deviceKeys: opts.deviceKeys } : {}) });
+  // the run's own logger: each module adds its name once
+  const target = await prepareTarget(s, {
+    log: opts.log,
+    ...(opts.deviceKeys ? { deviceKeys: opts.deviceKeys } : {}),
+  });
   const startedAt = opts.startAtMs ?? Date.now() + 200;
   const agg = createAggregator({ startedAtMs: startedAt });
+  const feed = createSnapshotFeed(agg, observersOf(opts), { startedAtMs: startedAt, log });
   let workerError: string | undefined;
   const onMessage = (m: WorkerMessage) => {
-    if (m.type === 'snapshot' || m.type === 'final') agg.add(m.snapshot, `w${m.workerIndex}`);
-    else workerError = `${m.error.code}: ${m.error.message}`;
+    if (m.type === 'snapshot' || m.type === 'final') feed.add(m.snapshot, `w${m.workerIndex}`);
+    else workerError ??= `${m.error.code}: ${m.error.message}`;
   };
   const base = {
     workerCount: workers,
@@ -100,6 +109,14 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     onMessage,
     youngGenerationMb ? { youngGenerationMb } : {},
   );
+  feed.start({
+    scenario: s.name,
+    startedAtMs: startedAt,
+    durationMs: s.stop.duration,
+    devices,
+    fleetCount: s.fleet.count,
+    workers,
+  });
   const rollout = target.startRollout?.(startedAt);
   let partialReason: string | undefined;
   let endReason = 'duration';
@@ -123,9 +140,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
         endReason = String(opts.stopSignal.reason ?? 'stopped');
         break;
       }
-      const live = agg.live();
-      opts.onTick?.(live);
-      const abort = opts.abortCheck?.(live, agg.peek());
+      feed.tick(now);
+      const abort = feed.aborted;
       if (abort) {
         partialReason = abort;
         endReason = abort;
@@ -141,11 +157,20 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       }
     }
   } finally {
+    feed.stopping({ reason: endReason, partial: partialReason !== undefined });
     pool.stop(opts.graceMs ?? 2000);
   }
-  const results = await pool.done;
+  // the workers get the grace and a little more to send their final snapshot; a worker still
+  // running then is terminated (its last second is lost, the run says so) so the stop stays bounded
+  const capMs = (opts.graceMs ?? 2000) + STOP_MARGIN_MS;
+  const results = await Promise.race([
+    pool.done,
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), capMs).unref()),
+  ]);
   await pool.destroy();
-  for (const r of results) {
+  if (results === undefined)
+    workerError ??= `ERR_INTERNAL: a worker did not stop within ${capMs} ms of the stop`;
+  for (const r of results ?? []) {
     if (r.status === 'rejected') workerError = String((r.reason as Error)?.message ?? r.reason);
   }
   if (workerError) log.error({ err: workerError }, 'a worker failed');
@@ -174,5 +199,15 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
       ...(workerError ? [`worker error: ${workerError}`] : []),
     ],
   });
+  feed.finish(summary);
   return { summary };
+}
+
+/** The run's observers, with `onTick` as one more. */
+function observersOf(opts: RunOptions): RunObserver[] {
+  const onTick = opts.onTick;
+  return [
+    ...(opts.observers ?? []),
+    ...(onTick ? [{ onSnapshot: (s: { live: LiveStats }) => onTick(s.live) }] : []),
+  ];
 }

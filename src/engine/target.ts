@@ -67,7 +67,9 @@ export async function prepareTarget(s: Scenario, opts: PrepareOptions): Promise<
   return prepareEmbedded(s, opts.log);
 }
 
-async function prepareEmbedded(s: Scenario, log: Logger): Promise<PreparedTarget> {
+/** `root` is the run's logger without a module: the target logs as `target`, the rollout as `rollout`. */
+async function prepareEmbedded(s: Scenario, root: Logger): Promise<PreparedTarget> {
+  const log = root.child({ module: 'target' });
   let server: Awaited<ReturnType<typeof spawnOtaServer>>;
   try {
     server = await spawnOtaServer({
@@ -81,7 +83,7 @@ async function prepareEmbedded(s: Scenario, log: Logger): Promise<PreparedTarget
       `the embedded OTA server did not start: ${(err as Error).message}`,
     );
   }
-  log.info({ url: server.url, pid: server.pid }, 'embedded server started');
+  log.info({ url: server.url, serverPid: server.pid }, 'embedded server started');
   try {
     const admin = createAdminClient(server.url, server.adminToken);
     const product = await admin.createProduct({
@@ -125,7 +127,7 @@ async function prepareEmbedded(s: Scenario, log: Logger): Promise<PreparedTarget
     const rollout = s.rollout;
     if (rollout)
       prepared.startRollout = (startedAtMs) =>
-        createRolloutPlayer({ admin, rollout, packages, startedAtMs, log, scenario: s });
+        createRolloutPlayer({ admin, rollout, packages, startedAtMs, log: root, scenario: s });
     return prepared;
   } catch (err) {
     await server.stop();

@@ -5,11 +5,12 @@
 
 import pino, { type Logger } from 'pino';
 import type { CallContext } from '../device/calls.ts';
-import { createClock } from '../device/clock.ts';
+import { type Clock, createClock } from '../device/clock.ts';
 import { runDevice } from '../device/device.ts';
 import { createRng, deviceSeed, pickWeighted } from '../device/random.ts';
-import { createArrivalPacer } from '../load/arrival-rate.ts';
-import { fleetBootOffset, workerDevices } from '../load/fleet.ts';
+import { type CodedError, errorCodeOf } from '../error-codes.ts';
+import type { DeviceMode, FleetFacts, LoadHost, WorkerSlice } from '../load/model.ts';
+import { loadModelOf } from '../load/models.ts';
 import { createNullRecorder, createRecorder, initMetrics, type Recorder } from '../metrics/recorder.ts';
 import { Errno, ModuleType, type ModuleTypeValue } from '../ota/codes.ts';
 import { assignFleetVersions } from '../ota/fleet-versions.ts';
@@ -20,7 +21,6 @@ import { createInFlightRegistry } from '../transport/in-flight.ts';
 import type { MainMessage, WorkerDone, WorkerInit, WorkerMessage } from './protocol.ts';
 import { createTokenSource } from './tokens.ts';
 
-const TICK_MS = 10;
 /** Longest wait after the stop for in-flight requests to end by themselves, ms (then they are cut). */
 const MAX_GRACE_MS = 1000;
 
@@ -62,7 +62,8 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
     }
   });
 
-  const launch = (index: number, bootAt: number, mode: 'loop' | 'visit'): Promise<void> => {
+  // `clock` here is the device's own: the worker clock, or a stoppable child of it (ramp-down)
+  const launch = (index: number, bootAt: number, mode: DeviceMode, clock: Clock): Promise<void> => {
     const name = deviceName(s.fleet.namePattern, index);
     const rng = createRng(deviceSeed(s.seed, index));
     const profile = pickWeighted(profiles, rng.next());
@@ -89,41 +90,41 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
       ctx,
       mode,
       bootAt,
-    }).finally(() => {
-      active--;
-      if (mode === 'visit') dispatchers.release(index);
-    });
+    })
+      .catch((err: unknown) => {
+        post({ type: 'error', workerIndex: init.workerIndex, error: codedError(err) });
+      })
+      .finally(() => {
+        active--;
+        if (mode === 'visit') dispatchers.release(index);
+      });
   };
 
   const running: Promise<void>[] = [];
-  let count = 0;
-  if (s.load.model === 'fleet') {
-    for (const index of workerDevices(init.first, init.last, init.workerIndex, init.workerCount)) {
-      running.push(launch(index, t0 + fleetBootOffset(index, s.fleet.count, s.fleet.boot.over), 'loop'));
-      count++;
-    }
-  } else {
-    const pacer = createArrivalPacer(s.load.phases, init.workerIndex, init.workerCount);
-    const maxActive = s.load.maxDevices
-      ? Math.max(1, Math.floor(s.load.maxDevices / init.workerCount))
-      : Number.POSITIVE_INFINITY;
-    const span = init.last - init.first + 1;
-    const busy = new Set<number>();
-    while (!clock.stopped) {
-      const elapsed = clock.now() - t0;
-      for (const k of pacer.take(elapsed)) {
-        const index = init.first + (k % span);
-        if (active >= maxActive || busy.has(index)) {
-          recorder.count('device_starts_dropped');
-          continue;
-        }
-        busy.add(index);
-        count++;
-        running.push(launch(index, clock.now(), 'visit').finally(() => busy.delete(index)));
-      }
-      if (pacer.done(elapsed)) break;
-      await clock.sleep(TICK_MS);
-    }
+  const host: LoadHost = {
+    start(index, bootAt, mode, stoppable = false) {
+      const own = stoppable ? clock.child() : clock;
+      const ended = launch(index, bootAt, mode, own);
+      running.push(ended);
+      return { index, stop: () => own.stop(), ended };
+    },
+    dropStart: () => recorder.count('device_starts_dropped'),
+    active: () => active,
+  };
+  const slice: WorkerSlice = {
+    first: init.first,
+    last: init.last,
+    fleetCount: s.fleet.count,
+    worker: init.workerIndex,
+    workers: init.workerCount,
+    t0,
+  };
+  try {
+    await loadModelOf(s.load).run(s.load, fleetFacts(s), slice, clock, host);
+  } catch (err) {
+    // a bug, not a server's doing: say so to the main thread, keep what was measured
+    post({ type: 'error', workerIndex: init.workerIndex, error: codedError(err) });
+    clock.stop();
   }
   await waitStopped(clock, running, () => Math.min(graceMs, MAX_GRACE_MS));
   // every request still in flight is counted once as cut (with its age), then the recorder closes so
@@ -133,15 +134,20 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
   recording = false;
   clearInterval(timer);
   await dispatchers.destroy();
-  post({
-    type: 'final',
-    workerIndex: init.workerIndex,
-    devices: count,
-    snapshot: inner.snapshot(Date.now()),
-  });
+  post({ type: 'final', workerIndex: init.workerIndex, snapshot: inner.snapshot(Date.now()) });
   inner.close();
   port.close();
-  return { workerIndex: init.workerIndex, devices: count };
+  return { workerIndex: init.workerIndex };
+}
+
+/** What the load models read of the fleet section. */
+function fleetFacts(s: WorkerInit['scenario']): FleetFacts {
+  return { count: s.fleet.count, bootOverMs: s.fleet.boot.over };
+}
+
+/** An error as it may cross a thread: `{ code, message }` only. */
+function codedError(err: unknown): CodedError {
+  return { code: errorCodeOf(err), message: err instanceof Error ? err.message : String(err) };
 }
 
 /** Waits for the stop signal (or for every device to end), then gives in-flight calls `graceMs` to finish. */

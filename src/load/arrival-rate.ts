@@ -1,8 +1,12 @@
 /**
  * The open `arrival-rate` model (k6 ramping-arrival-rate, Artillery arrivalRate/rampTo): devices start
  * at a rate that follows phases with linear ramps. Pure pacing: how many starts are due by a time.
- * Starts that cannot be made (maxDevices reached) are counted as dropped by the caller, never delayed.
+ * Starts that cannot be made (maxDevices reached) are counted as dropped, never delayed.
  */
+import type { LoadModel } from './model.ts';
+
+/** How often the pacer looks for due starts, ms. */
+const TICK_MS = 10;
 
 /** One phase: `rate` starts/second, ramping linearly to `rampTo` over `duration` ms. */
 export interface Phase {
@@ -59,3 +63,43 @@ export function createArrivalPacer(phases: readonly Phase[], worker: number, wor
     done: (elapsedMs) => elapsedMs >= end,
   };
 }
+
+/** The `arrival-rate` section of `load`. */
+export interface ArrivalRateConfig {
+  model: 'arrival-rate';
+  phases: readonly Phase[];
+  /** Most devices active at once over the whole run (each worker keeps its share). */
+  maxDevices?: number | undefined;
+}
+
+/**
+ * The open model: visits start as the phases say; start k goes to device `first + k mod span`. A start
+ * is dropped (counted, never delayed) when the worker is at its share of maxDevices or the device it
+ * names is still on its previous visit.
+ */
+export const arrivalRateModel: LoadModel<ArrivalRateConfig> = {
+  kind: 'open',
+  planDuration: (config) => phasesDuration(config.phases),
+  async run(config, _fleet, slice, clock, host) {
+    const pacer = createArrivalPacer(config.phases, slice.worker, slice.workers);
+    const maxActive = config.maxDevices
+      ? Math.max(1, Math.floor(config.maxDevices / slice.workers))
+      : Number.POSITIVE_INFINITY;
+    const span = slice.last - slice.first + 1;
+    const busy = new Set<number>();
+    while (!clock.stopped) {
+      const elapsed = clock.now() - slice.t0;
+      for (const k of pacer.take(elapsed)) {
+        const index = slice.first + (k % span);
+        if (host.active() >= maxActive || busy.has(index)) {
+          host.dropStart();
+          continue;
+        }
+        busy.add(index);
+        void host.start(index, clock.now(), 'visit').ended.then(() => busy.delete(index));
+      }
+      if (pacer.done(elapsed)) break;
+      await clock.sleep(TICK_MS);
+    }
+  },
+};

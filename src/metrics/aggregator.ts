@@ -7,7 +7,7 @@ import type { OtaCall } from '../ota/routes.ts';
 import { buildSummary } from './finish.ts';
 import { createAccumulator, decodeHistogram, type Histogram } from './hdr.ts';
 import { metricNameOf, parseMetricKey } from './keys.ts';
-import { callOfMetric } from './registry.ts';
+import { callOfMetric, METRIC_CALLS } from './registry.ts';
 import type { RunMeta, RunSummary } from './run-summary.ts';
 import type { MetricsSnapshot } from './snapshot.ts';
 import { callPoint, type TimePoint, TimeSeries } from './timeseries.ts';
@@ -16,7 +16,6 @@ import { callPoint, type TimePoint, TimeSeries } from './timeseries.ts';
 export interface LiveStats {
   elapsedSec: number;
   devicesActive: number;
-  devicesIdle: number;
   upgraded: number;
   failed: number;
   cancelled: number;
@@ -26,9 +25,13 @@ export interface LiveStats {
   rps: number;
   /** p99 of the check call over the last LIVE_WINDOW_SECONDS seconds, in ms; undefined without data. */
   checkP99Ms?: number;
+  /** p99 in ms over the last LIVE_WINDOW_SECONDS seconds of every call that has data there, in OTA_CALLS order. */
+  callP99Ms: Partial<Record<OtaCall, number>>;
   /** Failed requests so far, and their share of all requests (0..1). */
   errors: number;
   errorRate: number;
+  /** The most frequent error code so far and its count, when there was an error. */
+  topError?: { code: string; count: number };
 }
 
 /** The cumulative metrics so far, by series key (main thread; live references: read, never modify). */
@@ -103,6 +106,7 @@ class SnapshotAggregator implements Aggregator {
   private readonly roles = new Map<string, Role>();
   private readonly sources = new Map<string, SourceState>();
   private readonly running = { requests: 0, failed: 0, upgraded: 0, devFailed: 0, cancelled: 0, dropped: 0 };
+  private readonly errorsByCode = new Map<string, number>();
   private readonly scratch = createAccumulator();
 
   constructor(options: AggregatorOptions) {
@@ -159,6 +163,7 @@ class SnapshotAggregator implements Aggregator {
           break;
         case 'error':
           point.errorsByCode[role.code] = (point.errorsByCode[role.code] ?? 0) + n;
+          this.errorsByCode.set(role.code, (this.errorsByCode.get(role.code) ?? 0) + n);
           break;
         case 'bytes':
           point.bytes += n;
@@ -205,23 +210,31 @@ class SnapshotAggregator implements Aggregator {
     for (const s of this.sources.values()) newest = Math.max(newest, s.lastEndMs);
     let rps = 0;
     for (const s of this.sources.values()) if (s.lastEndMs >= newest - 2500) rps += s.rps;
-    this.scratch.reset();
-    this.state.series.recentLatency('check', LIVE_WINDOW_SECONDS, this.scratch);
+    const callP99Ms: LiveStats['callP99Ms'] = {};
+    for (const call of METRIC_CALLS) {
+      this.scratch.reset();
+      this.state.series.recentLatency(call, LIVE_WINDOW_SECONDS, this.scratch);
+      if (this.scratch.totalCount > 0) callP99Ms[call] = this.scratch.getValueAtPercentile(99) / 1000;
+    }
     const r = this.running;
     const live: LiveStats = {
       elapsedSec: Math.max(0, (nowMs - this.state.startedAtMs) / 1000),
       devicesActive: this.gaugeSum('devices_active'),
-      devicesIdle: this.gaugeSum('devices_idle'),
       upgraded: r.upgraded,
       failed: r.devFailed,
       cancelled: r.cancelled,
       dropped: r.dropped,
       requests: r.requests,
       rps: Math.round(rps),
+      callP99Ms,
       errors: r.failed,
       errorRate: r.requests > 0 ? r.failed / r.requests : 0,
     };
-    if (this.scratch.totalCount > 0) live.checkP99Ms = this.scratch.getValueAtPercentile(99) / 1000;
+    if (callP99Ms.check !== undefined) live.checkP99Ms = callP99Ms.check;
+    let top: LiveStats['topError'];
+    for (const [code, count] of this.errorsByCode)
+      if (top === undefined || count > top.count) top = { code, count };
+    if (top !== undefined) live.topError = top;
     return live;
   }
 

@@ -53,7 +53,7 @@ export const COUNTER_NAMES = [
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
 /** Every gauge. */
-export const GAUGE_NAMES = ['devices_active', 'devices_idle'] as const;
+export const GAUGE_NAMES = ['devices_active'] as const;
 /** Name of a gauge metric. */
 export type GaugeName = (typeof GAUGE_NAMES)[number];
 
@@ -132,7 +132,6 @@ export const METRICS: Readonly<Record<MetricName, MetricDef>> = {
   download_resumes: c('download_resumes', 'count', 'Downloads resumed with a Range request'),
   request_retries: c('request_retries', 'count', 'Requests retried after an error'),
   devices_active: g('devices_active', 'Devices currently running a flow'),
-  devices_idle: g('devices_idle', 'Devices currently waiting between polls'),
 };
 
 const CALL_METRIC: Readonly<Record<OtaCall, HistogramName>> = {

@@ -274,6 +274,32 @@ export function arrivalRateFitsDuration(s: Pick<Scenario, 'load' | 'stop'>): Fin
   return [warning(['load', 'phases'], msg)];
 }
 
+/** `stages-within-fleet`: a ramping-fleet stage's target is a number of devices of the fleet. */
+export function stagesWithinFleet(s: Pick<Scenario, 'load' | 'fleet'>): Finding[] {
+  if (s.load.model !== 'ramping-fleet') return [];
+  const count = s.fleet.count;
+  return s.load.stages.flatMap((stage, i) =>
+    stage.target > count
+      ? [
+          error(
+            ['load', 'stages', i, 'target'],
+            `must be at most fleet.count (${count}) (got ${stage.target})`,
+          ),
+        ]
+      : [],
+  );
+}
+
+/** `ramping-fleet-fits-duration`: warns when the stages last longer than stop.duration. */
+export function rampingFleetFitsDuration(s: Pick<Scenario, 'load' | 'stop'>): Finding[] {
+  if (s.load.model !== 'ramping-fleet') return [];
+  const total = s.load.stages.reduce((sum, p) => sum + p.duration, 0);
+  if (total <= s.stop.duration) return [];
+  const cut = formatDuration(total - s.stop.duration);
+  const msg = `last ${formatDuration(total)}, longer than stop.duration (${formatDuration(s.stop.duration)}): the last ${cut} never run`;
+  return [warning(['load', 'stages'], msg)];
+}
+
 /** `steps-within-duration`: every rollout step (and scheduled batch start) comes before stop.duration. */
 export function stepsWithinDuration(s: Pick<Scenario, 'rollout' | 'stop'>): Finding[] {
   if (!s.rollout) return [];
@@ -334,6 +360,8 @@ export const scenarioRules: readonly ScenarioRule[] = [
   rule('verification-device-in-fleet', ['fleet', 'rollout'], verificationDeviceInFleet),
   rule('listed-devices-in-fleet', ['fleet', 'rollout'], listedDevicesInFleet),
   rule('arrival-rate-fits-duration', ['load', 'stop'], arrivalRateFitsDuration),
+  rule('stages-within-fleet', ['load', 'fleet'], stagesWithinFleet),
+  rule('ramping-fleet-fits-duration', ['load', 'stop'], rampingFleetFitsDuration),
   rule('steps-within-duration', ['rollout', 'stop'], stepsWithinDuration),
   rule('threshold-expressions', ['thresholds', 'abortOnFail'], thresholdExpressions),
 ];

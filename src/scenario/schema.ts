@@ -190,7 +190,17 @@ export const phaseSchema = z.strictObject({
   rampTo: z.number().min(0).optional().meta(describe('Starts per second at the end (linear ramp)')),
 });
 
-/** Closed (fleet) or open (arrival-rate) load model. */
+/** One stage of a ramping-fleet load: ramp linearly to `target` running devices over `duration`. */
+export const stageSchema = z.strictObject({
+  duration: duration.meta(describe('Length of the stage (0 jumps to the target at once)')),
+  target: z
+    .number()
+    .int()
+    .min(0)
+    .meta(describe('Devices of the fleet running at the end of the stage (the first ones by index)')),
+});
+
+/** Closed (fleet, ramping-fleet) or open (arrival-rate) load model. */
 export const loadSchema = z
   .discriminatedUnion('model', [
     z.strictObject({
@@ -205,9 +215,18 @@ export const loadSchema = z
         .optional()
         .meta(describe('Most devices active at once; starts beyond it are dropped and counted')),
     }),
+    z.strictObject({
+      model: z
+        .literal('ramping-fleet')
+        .meta(describe('Closed: the number of running devices follows stages (k6 ramping-vus)')),
+      stages: z
+        .array(stageSchema)
+        .min(1)
+        .meta(describe('Stages, run one after another from 0 devices; the last target holds to the end')),
+    }),
   ])
   .default({ model: 'fleet' })
-  .meta(describe('Closed (fleet) or open (arrival-rate) load model'));
+  .meta(describe('Closed (fleet, ramping-fleet) or open (arrival-rate) load model'));
 
 /** How devices hold connections. */
 export const connectionsSchema = z

@@ -12,6 +12,11 @@ function describeProfiles(s: Scenario): string {
 
 function describeLoad(s: Scenario): string {
   if (s.load.model === 'fleet') return 'closed fleet model';
+  if (s.load.model === 'ramping-fleet') {
+    const span = s.load.stages.reduce((sum, p) => sum + p.duration, 0);
+    const peak = Math.max(...s.load.stages.map((p) => p.target));
+    return `closed ramping-fleet model (${plural(s.load.stages.length, 'stage')} over ${formatDuration(span)}, up to ${plural(peak, 'device')})`;
+  }
   const span = s.load.phases.reduce((sum, p) => sum + p.duration, 0);
   const cap = s.load.maxDevices ? `, at most ${s.load.maxDevices.toLocaleString('en-US')} at once` : '';
   return `open arrival-rate model (${plural(s.load.phases.length, 'phase')} over ${formatDuration(span)}${cap})`;

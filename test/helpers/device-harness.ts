@@ -46,7 +46,7 @@ export function createManualClock(limitMs = Number.POSITIVE_INFINITY, start = 10
     if (at > now) now = at;
     if (now - start >= limitMs) stop();
   };
-  return {
+  const clock: ManualClock = {
     sleeps,
     now: () => now,
     advance(ms) {
@@ -62,7 +62,34 @@ export function createManualClock(limitMs = Number.POSITIVE_INFINITY, start = 10
     },
     whenStopped,
     stop,
+    child: () => createManualChild(clock),
   };
+  return clock;
+}
+
+/** A stoppable view of a manual clock (the per-device stop of a ramp-down): same time, own stop. */
+function createManualChild(parent: Clock): Clock {
+  let own = false;
+  let markStopped: () => void = () => {};
+  const whenStopped = new Promise<void>((r) => {
+    markStopped = r;
+  });
+  void parent.whenStopped.then(() => markStopped());
+  const child: Clock = {
+    now: () => parent.now(),
+    sleep: (ms) => (own ? Promise.resolve() : parent.sleep(ms)),
+    sleepUntil: (at) => (own ? Promise.resolve() : parent.sleepUntil(at)),
+    get stopped() {
+      return own || parent.stopped;
+    },
+    whenStopped,
+    stop() {
+      own = true;
+      markStopped();
+    },
+    child: () => createManualChild(child),
+  };
+  return child;
 }
 
 /** One request the scripted dispatcher saw. */

@@ -53,7 +53,7 @@ async function run(s: Scenario, abortGraceMs?: number): Promise<RunSummary> {
     scenarioSource: SOURCE,
     workers: 1,
     log,
-    ...(abort ? { abortCheck: abort.check } : {}),
+    ...(abort ? { observers: [abort] } : {}),
   });
   applyThresholds(summary, thresholds, abort?.cause());
   return summary;

@@ -30,4 +30,33 @@ describe('device clock', () => {
     await late;
     expect(clock.now() - t0).toBeGreaterThanOrEqual(199);
   });
+  it('child(): stopping one device wakes only its sleep; the parent and siblings sleep on', async () => {
+    const clock = createClock();
+    const a = clock.child();
+    const b = clock.child();
+    let bWoke = false;
+    const bSleep = b.sleep(60_000).then(() => {
+      bWoke = true;
+    });
+    const aSleep = a.sleep(60_000);
+    a.stop();
+    await aSleep;
+    await a.whenStopped;
+    expect([a.stopped, b.stopped, clock.stopped]).toEqual([true, false, false]);
+    await a.sleep(60_000); // later sleeps of a stopped child do not wait
+    await new Promise((r) => setTimeout(r, 20));
+    expect(bWoke).toBe(false);
+    clock.stop();
+    await bSleep;
+    expect(b.stopped).toBe(true);
+    await b.whenStopped;
+  });
+  it('child(): sleeps wake on time through the parent heap', async () => {
+    const clock = createClock();
+    const c = clock.child();
+    const t0 = clock.now();
+    await c.sleep(15);
+    expect(clock.now() - t0).toBeGreaterThanOrEqual(14);
+    expect(c.stopped).toBe(false);
+  });
 });

@@ -14,7 +14,7 @@ async function example(name: string): Promise<Scenario> {
 
 describe('every example scenario', () => {
   const names = readdirSync('scenarios').filter((n) => n.endsWith('.yaml'));
-  it('is one of the seven documented ones', () => {
+  it('is one of the eight documented ones', () => {
     expect(names.sort()).toEqual([
       'capacity.yaml',
       'ci-gate.yaml',
@@ -22,6 +22,7 @@ describe('every example scenario', () => {
       'flaky-network.yaml',
       'poll-storm-10k.yaml',
       'quickstart.yaml',
+      'ramping-fleet.yaml',
       'staged-rollout.yaml',
     ]);
   });

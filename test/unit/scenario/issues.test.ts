@@ -20,7 +20,12 @@ describe('key suggestions', () => {
       'cancel',
       'cancelDevice',
     ]);
-    expect([...knownKeysAt(scenarioSchema, ['load'])].sort()).toEqual(['maxDevices', 'model', 'phases']);
+    expect([...knownKeysAt(scenarioSchema, ['load'])].sort()).toEqual([
+      'maxDevices',
+      'model',
+      'phases',
+      'stages',
+    ]);
     expect(knownKeysAt(scenarioSchema, ['profiles', 3, 'faults']).has('stallTime')).toBe(true);
   });
 });
