@@ -17,6 +17,7 @@ import type { ServerContext } from './context.ts';
 import { type DemoInfo, resetDemo, seedDemo } from './demo.ts';
 import { handleDeviceCall } from './device-api.ts';
 import { createFaultInjector } from './faults.ts';
+import { handleMetrics, METRICS_PATH } from './metrics.ts';
 import { createPusher } from './push.ts';
 import { newRequestId, sendEnvelope } from './reply.ts';
 import { runDue, startScheduler } from './scheduler.ts';
@@ -95,6 +96,10 @@ function onRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse
   const query = q < 0 ? '' : url.slice(q + 1);
   if (path === '/api' || path.startsWith('/api/')) {
     handleManagement(ctx, req, res, path, query);
+    return;
+  }
+  if (path === METRICS_PATH) {
+    handleMetrics(ctx, req, res);
     return;
   }
   if (req.headers.host === undefined && req.httpVersion === '1.1') {

@@ -14,6 +14,8 @@ export interface ServerStats {
   /** Requests to unknown routes (404), malformed requests (clientError) and management requests. */
   other: { notFound: number; clientErrors: number; management: number };
   push: { sent: number; failed: number };
+  /** Package bytes written in download bodies (GET /metrics). */
+  downloadBytes: number;
 }
 
 /** Fresh counters. */
@@ -25,6 +27,7 @@ export function createStats(now: number): ServerStats {
     calls,
     other: { notFound: 0, clientErrors: 0, management: 0 },
     push: { sent: 0, failed: 0 },
+    downloadBytes: 0,
   };
 }
 
