@@ -130,6 +130,7 @@ export function renderServeBanner(
   const lines = [
     `ota-fleet reference OTA server listening on ${listeningOn(server)} (${server.options.dialect} dialect)`,
     `admin token: ${server.adminToken}`,
+    `metrics: ${server.url}/metrics (Prometheus text${server.options.requireAdminToken ? '; Authorization: Bearer <admin token>' : ''})`,
     `data: ${server.options.dataFile === ':memory:' ? 'in memory (lost on exit; use --data FILE to keep it)' : server.options.dataFile}`,
   ];
   if (server.demo) {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { runCommandHandler } from '../../../src/cli/run.ts';
+import { renderServeBanner } from '../../../src/cli/serve.ts';
 import type { RunObserver } from '../../../src/engine/observer.ts';
 import { startPrometheusOutput } from '../../../src/outputs/prometheus.ts';
 import type { RunSummary } from '../../../src/report/summary.ts';
@@ -36,6 +37,10 @@ describe('ota-fleet serve: GET /metrics', () => {
       expect(wrong.status).toBe(401);
       const families = await scrape(`${s.url}/metrics`, { authorization: `Bearer ${TOKEN}` });
       expect(families.get('ota_server_requests_total')?.type).toBe('COUNTER');
+      // the banner of `ota-fleet serve` says where the metrics are and that they need the token
+      expect(renderServeBanner(s.server)).toContain(
+        `metrics: ${s.url}/metrics (Prometheus text; Authorization: Bearer <admin token>)`,
+      );
     } finally {
       await s.close();
     }
