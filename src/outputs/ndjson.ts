@@ -7,9 +7,10 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { RunObserver, RunSnapshot } from '../engine/observer.ts';
 import { metricKey, parseMetricKey } from '../metrics/keys.ts';
-import { callDurationMetric, METRIC_CALLS } from '../metrics/registry.ts';
-import { type LatencyStats, summarizeHistogram } from '../metrics/snapshot.ts';
+import { METRIC_CALLS } from '../metrics/registry.ts';
+import { emptyLatencyStats, type LatencyStats } from '../metrics/snapshot.ts';
 import type { RunSummary } from '../report/summary.ts';
+import { callLatencyOf } from './latency.ts';
 
 /** Version of the NDJSON line format; bumped on any incompatible change. */
 export const NDJSON_FORMAT_VERSION = 1;
@@ -61,14 +62,14 @@ export function snapshotLine(s: RunSnapshot, nowMs: number): NdjsonSnapshotLine 
       errorsByCode[code] = (errorsByCode[code] ?? 0) + n;
     }
   }
+  const latency = callLatencyOf(s);
   for (const call of METRIC_CALLS) {
     const count = s.soFar.counters[metricKey('ota_requests', { call })] ?? 0;
     if (count === 0) continue;
-    const h = s.soFar.histograms.get(callDurationMetric(call));
     calls[call] = {
       count,
       failed: s.soFar.counters[metricKey('ota_requests_failed', { call })] ?? 0,
-      latencyUs: h !== undefined && h.totalCount > 0 ? summarizeHistogram(h) : summarizeEmpty(),
+      latencyUs: latency.get(call) ?? emptyLatencyStats(),
     };
   }
   const l = s.live;
@@ -86,10 +87,6 @@ export function snapshotLine(s: RunSnapshot, nowMs: number): NdjsonSnapshotLine 
     calls,
     errorsByCode,
   };
-}
-
-function summarizeEmpty(): LatencyStats {
-  return { count: 0, min: 0, max: 0, mean: 0, stddev: 0, p50: 0, p90: 0, p95: 0, p99: 0, p99_9: 0 };
 }
 
 /** Builds the last line from the run's summary. */

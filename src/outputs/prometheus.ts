@@ -7,14 +7,14 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { RunObserver, RunSnapshot } from '../engine/observer.ts';
-import type { Histogram } from '../metrics/hdr.ts';
 import { parseMetricKey } from '../metrics/keys.ts';
-import { callDurationMetric, METRIC_CALLS } from '../metrics/registry.ts';
+import { METRIC_CALLS } from '../metrics/registry.ts';
 import type { LatencyStats } from '../metrics/snapshot.ts';
-import { summarizeHistogram } from '../metrics/snapshot.ts';
 import type { RunSummary } from '../report/summary.ts';
+import { callLatencyOf } from './latency.ts';
 
 /** Prefix of every metric a run exposes. */
 export const RUN_METRIC_PREFIX = 'ota_fleet_';
@@ -68,6 +68,53 @@ function latencySummary(reg: Registry, latest: Map<string, CallLatency>) {
   reg.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
 }
 
+/**
+ * The generator's own CPU (this process: main thread and worker threads) and its main thread's
+ * event-loop delay, read at scrape time. Cheaper than prom-client's default metrics (no GC observer).
+ */
+function registerProcessMetrics(registry: Registry): () => void {
+  const p = RUN_METRIC_PREFIX;
+  const registers = [registry];
+  const loop = monitorEventLoopDelay({ resolution: 20 });
+  loop.enable();
+  new Counter({
+    name: `${p}process_cpu_seconds_total`,
+    help: 'CPU time of the generator process (user + system, every thread), seconds',
+    registers,
+    collect() {
+      const u = process.cpuUsage();
+      this.reset();
+      this.inc((u.user + u.system) / 1e6);
+    },
+  });
+  new Gauge({
+    name: `${p}process_resident_memory_bytes`,
+    help: 'Resident memory of the generator process, bytes',
+    registers,
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+  const lag = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name: `${p}nodejs_eventloop_lag_${name}_seconds`,
+      help,
+      registers,
+      collect() {
+        this.set(read() / 1e9);
+      },
+    });
+  lag('p50', 'Event-loop delay of the main thread since the previous scrape, p50', () => loop.percentile(50));
+  lag('p99', 'Event-loop delay of the main thread since the previous scrape, p99', () => loop.percentile(99));
+  // registered last, so read last: it closes the window
+  lag('max', 'Event-loop delay of the main thread since the previous scrape, max', () => {
+    const max = loop.max;
+    loop.reset();
+    return max;
+  });
+  return () => loop.disable();
+}
+
 /** The metrics of one run on a private registry, updated from cumulative counters. */
 export interface RunMetrics {
   registry: Registry;
@@ -77,6 +124,8 @@ export interface RunMetrics {
   applyLatency(latency: Map<string, LatencyStats>): void;
   applySnapshot(s: RunSnapshot): void;
   applySummary(summary: RunSummary): void;
+  /** Stops the event-loop delay monitor. */
+  close(): void;
 }
 
 /** Creates the run's metrics on a fresh private Registry (never prom-client's global one). */
@@ -136,7 +185,7 @@ export function createRunMetrics(o: { processMetrics?: boolean } = {}): RunMetri
     help: 'Seconds since the run began',
     registers,
   });
-  if (o.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });
+  const stopProcessMetrics = o.processMetrics !== false ? registerProcessMetrics(registry) : () => undefined;
   const latest = new Map<string, CallLatency>();
   latencySummary(registry, latest);
 
@@ -211,11 +260,12 @@ export function createRunMetrics(o: { processMetrics?: boolean } = {}): RunMetri
 
   return {
     registry,
+    close: stopProcessMetrics,
     applyCounters,
     applyLatency,
     applySnapshot(s) {
       applyCounters(s.soFar.counters);
-      applyLatency(latencyOf(s.soFar.histograms));
+      applyLatency(callLatencyOf(s));
       active.set(s.live.devicesActive);
       elapsed.set(s.live.elapsedSec);
       recentP99.reset();
@@ -235,16 +285,6 @@ export function createRunMetrics(o: { processMetrics?: boolean } = {}): RunMetri
         for (const [status, n] of Object.entries(b.counts)) batches.set({ batch: b.name, status }, n);
     },
   };
-}
-
-/** Per call, the statistics of its cumulative (untagged) latency histogram. */
-function latencyOf(histograms: ReadonlyMap<string, Histogram>): Map<string, LatencyStats> {
-  const out = new Map<string, LatencyStats>();
-  for (const call of METRIC_CALLS) {
-    const h = histograms.get(callDurationMetric(call));
-    if (h !== undefined && h.totalCount > 0) out.set(call, summarizeHistogram(h));
-  }
-  return out;
 }
 
 /** A listening `/metrics` endpoint over a run's metrics; `observer` feeds it. */
@@ -303,6 +343,7 @@ export async function startPrometheusOutput(address: ListenAddress): Promise<Pro
     },
     close: () =>
       new Promise<void>((ok) => {
+        metrics.close();
         server.close(() => ok());
         server.closeAllConnections();
       }),
