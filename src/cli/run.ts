@@ -8,6 +8,7 @@ import type { RunObserver } from '../engine/observer.ts';
 import { runProcesses } from '../engine/processes.ts';
 import { runScenario } from '../engine/run.ts';
 import { errorCodeOf, OtaFleetError } from '../error-codes.ts';
+import { type OutputSpec, parseOutFlags, startRunOutputs } from '../outputs/outputs.ts';
 import { renderText } from '../report/render-text.ts';
 import type { RunSummary } from '../report/summary.ts';
 import { reportDirName, writeReport } from '../report/write.ts';
@@ -29,6 +30,10 @@ export interface RunArgs extends PolicyArgs {
   /** Baseline summary.json or report folder to compare this run with. */
   baseline?: string;
   out: string;
+  /** Typed outputs from `--out ndjson=FILE` (the plain `--out` value stays the report folder). */
+  outputs?: readonly OutputSpec[];
+  /** `--metrics-listen [HOST:]PORT`: serve Prometheus metrics at /metrics while the run lasts. */
+  metricsListen?: string;
   workers?: number;
   duration?: string;
   devices?: number;
@@ -90,6 +95,8 @@ export interface RunCommandResult {
 export interface RunCommandOptions {
   /** More run observers (tests, live outputs), beside the progress display and abortOnFail. */
   observers?: readonly RunObserver[];
+  /** An output writes to stdout (`--out ndjson=-`): the end-of-run table goes to stderr. */
+  stdoutTaken?: boolean;
 }
 
 /**
@@ -99,8 +106,12 @@ export interface RunCommandOptions {
  */
 export async function runCommandHandler(args: RunArgs, o: RunCommandOptions = {}): Promise<RunCommandResult> {
   const events = args.eventsFd !== undefined ? openChildEvents(args.eventsFd) : undefined;
+  let outputs: Awaited<ReturnType<typeof startRunOutputs>> | undefined;
   try {
-    return await runAndReport(args, o, events);
+    outputs = await startRunOutputs({ metricsListen: args.metricsListen, outputs: args.outputs });
+    if (outputs.metricsUrl !== undefined) process.stderr.write(`Metrics: ${outputs.metricsUrl}\n`);
+    const observers = [...(o.observers ?? []), ...outputs.observers];
+    return await runAndReport(args, { ...o, observers, stdoutTaken: outputs.stdoutTaken }, events);
   } catch (err) {
     events?.send({
       event: 'error',
@@ -109,6 +120,7 @@ export async function runCommandHandler(args: RunArgs, o: RunCommandOptions = {}
     });
     throw err;
   } finally {
+    await outputs?.close();
     await events?.close();
   }
 }
@@ -138,7 +150,7 @@ async function runAndReport(
   if (args.processes !== undefined && args.processes > 1) {
     if (shard) throw new OtaFleetError('ERR_USAGE', '--processes and --shard do not go together');
     // abortOnFail does not apply across processes: the thresholds judge the merged report at the end
-    return runInProcesses(args, file, gate, [interruptNotice, progress, ...(o.observers ?? [])]);
+    return runInProcesses(args, file, gate, [interruptNotice, progress, ...(o.observers ?? [])], o);
   }
   const observers = [interruptNotice, progress, ...(gate.abort ? [gate.abort] : []), ...(o.observers ?? [])];
   const dir = join(
@@ -184,7 +196,7 @@ async function runAndReport(
   } finally {
     unlisten?.();
   }
-  const exitCode = await finishRun(summary, dir, gate);
+  const exitCode = await finishRun(summary, dir, gate, o.stdoutTaken);
   log.flush();
   return { dir, exitCode, summary };
 }
@@ -198,7 +210,12 @@ const interruptNotice: RunObserver = {
 };
 
 /** Judges thresholds and baseline, writes the report, prints the summary; returns the run's exit code. */
-async function finishRun(summary: RunSummary, dir: string, gate: RunGate): Promise<ExitCodeValue> {
+async function finishRun(
+  summary: RunSummary,
+  dir: string,
+  gate: RunGate,
+  stdoutTaken = false,
+): Promise<ExitCodeValue> {
   // the run has ended: a Ctrl-C from here on cuts nothing
   setInterruptMessage(
     summary.run.partial
@@ -207,8 +224,9 @@ async function finishRun(summary: RunSummary, dir: string, gate: RunGate): Promi
   );
   gate.finish(summary);
   const written = await writeReport(summary, dir);
-  process.stdout.write(`${renderText(summary)}\n`);
-  process.stdout.write(`Report: ${written.files.html}\n        ${written.files.summary}\n`);
+  const print = stdoutTaken ? process.stderr : process.stdout;
+  print.write(`${renderText(summary)}\n`);
+  print.write(`Report: ${written.files.html}\n        ${written.files.summary}\n`);
   const exitCode = runExitCode(summary);
   if (exitCode === ExitCode.TARGET_REFUSED)
     process.stderr.write(`ota-fleet: ERR_TARGET_REFUSED: ${refusedMessage(summary)}\n`);
@@ -223,6 +241,7 @@ async function runInProcesses(
   file: string,
   gate: RunGate,
   observers: readonly RunObserver[],
+  o: RunCommandOptions,
 ): Promise<RunCommandResult> {
   if (!Number.isInteger(args.processes) || args.processes! < 1) {
     throw new OtaFleetError('ERR_USAGE', `--processes must be a positive integer (got ${args.processes})`);
@@ -241,7 +260,7 @@ async function runInProcesses(
     signal: interruptSignal,
     observers,
   });
-  const exitCode = await finishRun(summary, dir, gate);
+  const exitCode = await finishRun(summary, dir, gate, o.stdoutTaken);
   return { dir, exitCode, summary };
 }
 
@@ -259,7 +278,13 @@ export const runCommand: Command<RunArgs> = {
       .option('out', {
         type: 'string',
         default: 'reports',
-        describe: 'Folder that receives <scenario>-<time>/',
+        describe:
+          'Folder that receives <scenario>-<time>/; or a live output, repeatable: ndjson=FILE (one JSON line a second, - is stdout: the table then goes to stderr)',
+      })
+      .option('metrics-listen', {
+        type: 'string',
+        describe:
+          'Serve Prometheus metrics at http://[HOST:]PORT/metrics while the run lasts (loopback by default; 0 picks a port)',
       })
       .option('workers', { type: 'number', describe: 'Worker threads (default: number of cores)' })
       .option('duration', { type: 'string', describe: 'Override stop.duration, e.g. 30s' })
@@ -307,8 +332,15 @@ export const runCommand: Command<RunArgs> = {
       .example('$0 run', 'the quickstart rollout on the embedded server')
       .example('$0 run scenarios/capacity.yaml --duration 30s', 'a shorter capacity run')
       .example(
+        '$0 run --metrics-listen 9464 --out ndjson=-',
+        'watch live: Prometheus at :9464/metrics, NDJSON on stdout',
+      )
+      .example(
         '$0 run scenarios/ci-gate.yaml --baseline reports/baselines/ci-gate',
         'run, then compare with the committed baseline',
       ) as unknown as Argv<RunArgs>,
-  handler: async (argv: ArgumentsCamelCase<RunArgs>) => (await runCommandHandler(argv)).exitCode,
+  handler: async (argv: ArgumentsCamelCase<RunArgs>) => {
+    const { dir, outputs } = parseOutFlags(argv.out as string | string[] | undefined);
+    return (await runCommandHandler({ ...argv, out: dir, outputs })).exitCode;
+  },
 };

@@ -137,6 +137,7 @@ export function renderServeBanner(
     `ota-fleet reference OTA server listening on ${listeningOn(server)} (${server.options.dialect} dialect)`,
     `admin token: ${server.adminToken}`,
     `console: ${server.url}/ (open it in a browser; it asks for the admin token when one is required)`,
+    `metrics: ${server.url}/metrics (Prometheus text${server.options.requireAdminToken ? '; Authorization: Bearer <admin token>' : ''})`,
     `data: ${server.options.dataFile === ':memory:' ? 'in memory (lost on exit; use --data FILE to keep it)' : server.options.dataFile}`,
   ];
   if (server.mqttUrl !== undefined) {

@@ -64,9 +64,12 @@ export function serveDownload(
   }
   if (plan?.truncateFraction !== undefined) {
     ctx.faults.counts.truncate++;
-    res.write(body.subarray(0, Math.floor(body.length * plan.truncateFraction)), () => res.destroy());
+    const cut = body.subarray(0, Math.floor(body.length * plan.truncateFraction));
+    ctx.stats.downloadBytes += cut.length;
+    res.write(cut, () => res.destroy());
     return;
   }
+  ctx.stats.downloadBytes += body.length;
   const rate = ctx.options.demoBandwidth;
   if (rate > 0 && device.pid === DEMO_PRODUCT) {
     sendPaced(res, body, rate, ctx.later);

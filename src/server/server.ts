@@ -18,6 +18,7 @@ import type { ServerContext } from './context.ts';
 import { type DemoInfo, resetDemo, seedDemo } from './demo.ts';
 import { handleDeviceCall } from './device-api.ts';
 import { createFaultInjector } from './faults.ts';
+import { handleMetrics, METRICS_PATH } from './metrics.ts';
 import { type MqttBroker, startMqttBroker } from './mqtt/broker.ts';
 import { createPusher } from './push.ts';
 import { newRequestId, sendEnvelope } from './reply.ts';
@@ -102,6 +103,10 @@ function onRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse
     return;
   }
   if (handleConsole(ctx, req, res, path)) return;
+  if (path === METRICS_PATH) {
+    handleMetrics(ctx, req, res);
+    return;
+  }
   if (req.headers.host === undefined && req.httpVersion === '1.1') {
     // HTTP/1.1 requires Host (RFC 9112 §3.2); answer as the protocol does, within spec §6.
     ctx.stats.other.clientErrors++;

@@ -16,6 +16,8 @@ export interface ServerStats {
   other: { notFound: number; clientErrors: number; management: number };
   push: { sent: number; failed: number };
   mqtt: MqttStats;
+  /** Package bytes written in download bodies (GET /metrics). */
+  downloadBytes: number;
 }
 
 /** Fresh counters. */
@@ -35,6 +37,7 @@ export function createStats(now: number): ServerStats {
       repliesOk: 0,
       repliesIgnored: 0,
     },
+    downloadBytes: 0,
   };
 }
 

@@ -20,6 +20,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   transport: ['error-codes', 'ota'],
   scenario: ['ota', 'error-codes', 'metrics'],
   metrics: ['ota', 'error-codes'],
+  // live outputs (Prometheus, NDJSON): observers over engine types, metrics and the report; only cli uses them
+  outputs: ['engine', 'metrics', 'report', 'ota', 'error-codes'],
   ota: [],
   'error-codes': [],
   rng: [],
@@ -95,5 +97,24 @@ describe('import layering', () => {
     );
     expect(usesServer.length).toBeGreaterThan(0);
     expect(engineImportsOfServerInternals(all)).toEqual([]);
+  });
+
+  it('src/outputs/ imports engine types, metrics and report, and only cli imports it', () => {
+    const all = files(SRC);
+    const outputs = all.filter((f) => areaOf(f) === 'outputs');
+    expect(outputs.length).toBeGreaterThan(0);
+    const bad: string[] = [];
+    for (const file of all) {
+      const from = areaOf(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT_RE)) {
+        const to = areaOf(resolve(file, '..', m[1]!));
+        if (to === 'outputs' && from !== 'outputs' && from !== 'cli')
+          bad.push(`${relative(SRC, file)} imports ${m[1]}`);
+        // of the engine, outputs may only see the observer's types
+        if (from === 'outputs' && to === 'engine' && !/^import type /.test(m[0].trim()))
+          bad.push(`${relative(SRC, file)} imports engine code ${m[1]} (types only)`);
+      }
+    }
+    expect(bad).toEqual([]);
   });
 });

@@ -126,6 +126,18 @@ function authorized(ctx: ServerContext, header: string | undefined): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/**
+ * The checks every admin request passes (origin, then the admin token), for routes outside /api/
+ * such as GET /metrics: undefined when it may go on, else the refusal to send.
+ */
+export function refuseAdminRequest(ctx: ServerContext, req: IncomingMessage): ApiError | undefined {
+  const foreign = refuseForeign(ctx, req);
+  if (foreign) return foreign;
+  if (!authorized(ctx, req.headers.authorization))
+    return new ApiError(401, 'UNAUTHORIZED', 'missing or wrong admin token (Authorization: Bearer <token>)');
+  return undefined;
+}
+
 async function readRequest(
   req: IncomingMessage,
   res: ServerResponse,
