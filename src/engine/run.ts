@@ -67,6 +67,27 @@ export function defaultWorkers(devices: number): number {
   return Math.max(1, Math.min(availableParallelism(), Math.ceil(devices / DEVICES_PER_WORKER)));
 }
 
+/** A start more than this late (ms) is moved to now instead of caught up: the run starts at once. */
+export const LATE_START_TOLERANCE_MS = 1000;
+
+/**
+ * Second 0 of a run asked to start at `startAtMs` (epoch ms; default now + 200 ms) when the target is
+ * ready at `nowMs`. A start that has already passed by more than LATE_START_TOLERANCE_MS starts at once,
+ * with a note saying by how much it was late (`--start-at` shards of one run on one clock).
+ */
+export function startTime(
+  startAtMs: number | undefined,
+  nowMs: number,
+): { startedAt: number; lateNote?: string } {
+  if (startAtMs === undefined) return { startedAt: nowMs + 200 };
+  const late = nowMs - startAtMs;
+  if (late <= LATE_START_TOLERANCE_MS) return { startedAt: startAtMs };
+  return {
+    startedAt: nowMs,
+    lateNote: `Started ${(late / 1000).toFixed(1)} s late: --start-at was ${new Date(startAtMs).toISOString()}, this run started at once at ${new Date(nowMs).toISOString()}.`,
+  };
+}
+
 /** Runs a scenario to its end and returns its summary. Throws OtaFleetError only before devices start. */
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const s = opts.scenario;
@@ -82,7 +103,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     log: opts.log,
     ...(opts.deviceKeys ? { deviceKeys: opts.deviceKeys } : {}),
   });
-  const startedAt = opts.startAtMs ?? Date.now() + 200;
+  const { startedAt, lateNote } = startTime(opts.startAtMs, Date.now());
   const agg = createAggregator({ startedAtMs: startedAt });
   const feed = createSnapshotFeed(agg, observersOf(opts), { startedAtMs: startedAt, log });
   let workerError: string | undefined;
@@ -194,6 +215,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     },
     ...(rolloutInfo ? { rollout: rolloutInfo } : {}),
     notes: [
+      ...(lateNote ? [lateNote] : []),
       ...target.notes,
       ...(rollout?.notes ?? []),
       ...(workerError ? [`worker error: ${workerError}`] : []),
