@@ -3,12 +3,12 @@
  * of a sharded run (ConfigMap, Indexed Job, collector Job); `--serve` writes those of a reference
  * server instead. Thin: rendering is src/kubernetes/, pure.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
 import { OtaFleetError } from '../error-codes.ts';
-import { type KubeObject, renderShardedRun } from '../kubernetes/manifests.ts';
+import { envReferences, type KubeObject, renderShardedRun } from '../kubernetes/manifests.ts';
 import { renderServe } from '../kubernetes/serve.ts';
 import { formatProblem, loadScenario } from '../scenario/load.ts';
 import { parseDuration } from '../scenario/units.ts';
@@ -28,6 +28,9 @@ export interface KubernetesArgs {
   serve: boolean;
   out: string;
 }
+
+/** What a `${NAME}` reads as while the scenario is checked for rendering (never rendered itself). */
+const SECRET_STAND_IN = 'http://from-the-secret.invalid';
 
 /** Joins objects into one multi-document YAML stream. */
 export function renderYaml(objects: readonly KubeObject[]): string {
@@ -50,8 +53,11 @@ export async function renderKubernetes(args: KubernetesArgs, now = Date.now()): 
       `--start-in must be like 60s or 5m (got ${JSON.stringify(args.startIn)})`,
     );
   const file = resolve(args.scenario);
-  // the values of ${NAME} live in the cluster's Secret, not here
-  const loaded = await loadScenario(file, { unsetEnv: 'warning' });
+  // the values of ${NAME} live in the cluster's Secret, not here: the file is checked with a stand-in
+  // for each (a URL, so that a target.url placeholder passes too), and never with this machine's env
+  const source = await readFile(file, 'utf8').catch(() => '');
+  const env = Object.fromEntries(envReferences(source).map((r) => [r.name, SECRET_STAND_IN]));
+  const loaded = await loadScenario(file, { env });
   if (!loaded.ok)
     throw new OtaFleetError(
       'ERR_SCENARIO_INVALID',
