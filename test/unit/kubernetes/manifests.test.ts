@@ -184,3 +184,19 @@ describe('sizeShard: requests from the measured cost per device', () => {
     expect(big.sockets).toBe(10_000);
   });
 });
+
+describe('deploy/kubernetes examples', () => {
+  it('every committed example object validates against the Kubernetes schemas', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = `${ROOT}/deploy/kubernetes`;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) {
+      const objects = parseAllDocuments(readFileSync(`${dir}/${f}`, 'utf8')).map(
+        (d) => d.toJS() as KubeObject,
+      );
+      expect(objects.length, f).toBeGreaterThanOrEqual(3);
+      for (const o of objects) expect(() => validate(o), `${f} ${o.kind}`).not.toThrow();
+    }
+  });
+});
