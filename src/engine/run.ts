@@ -102,6 +102,8 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const target = await prepareTarget(s, {
     log: opts.log,
     ...(opts.deviceKeys ? { deviceKeys: opts.deviceKeys } : {}),
+    // one rollout for the whole fleet: shard 1 plays it
+    playRollout: shard.index === 1,
   });
   const { startedAt, lateNote } = startTime(opts.startAtMs, Date.now());
   const agg = createAggregator({ startedAtMs: startedAt });

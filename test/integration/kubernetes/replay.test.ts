@@ -79,7 +79,7 @@ async function startServe(): Promise<{ url: string; stop: () => Promise<void> }>
   };
 }
 
-/** What an operator sets up on the server before the run: product, fleet, package, one batch. */
+/** What an operator sets up on the server before the run: the product and its fleet (the run plays the rollout). */
 async function seed(url: string): Promise<Record<string, string>> {
   const admin = createAdminClient(url, ADMIN_TOKEN);
   try {
@@ -91,15 +91,13 @@ async function seed(url: string): Promise<Record<string, string>> {
       seed: 7,
       returnDevices: false,
     });
-    const pkg = await admin.createPackage(product.id, {
-      name: 'fw-v1.1',
-      module: 'fota',
-      targetVersion: 'V1.1',
-      synthetic: { size: 64 * 1024, seed: 7 },
-    });
-    await admin.createBatch(pkg.id, { fromVersion: 'V1.0', timeoutSec: 120, skipVerification: true });
     // the values of the Secret the manifests refer to
-    return { OTA_URL: url, OTA_PRODUCT_ID: product.id, OTA_ACCESS_KEY: product.accessKey };
+    return {
+      OTA_URL: url,
+      OTA_PRODUCT_ID: product.id,
+      OTA_ACCESS_KEY: product.accessKey,
+      OTA_ADMIN_TOKEN: ADMIN_TOKEN,
+    };
   } finally {
     await admin.close();
   }
@@ -202,6 +200,7 @@ describe('the rendered Indexed Job, replayed as local processes', () => {
       });
       expect((container.env ?? []).map((e) => e.name).sort()).toEqual([
         'OTA_ACCESS_KEY',
+        'OTA_ADMIN_TOKEN',
         'OTA_PRODUCT_ID',
         'OTA_URL',
       ]);
@@ -231,6 +230,10 @@ describe('the rendered Indexed Job, replayed as local processes', () => {
       if (late === undefined) expect(s.run.startedAt).toBe(startAt);
       else expect(late).toContain(`--start-at was ${startAt}`);
     }
+    // target.admin: shard 1 played the rollout, the other shards only polled
+    expect(shards.map((s) => s.rollout?.batches?.length ?? 0)).toEqual([1, 0, 0, 0]);
+    expect(merged.rollout?.batches?.map((b) => b.name)).toEqual(['all-v1.0']);
+    expect(merged.rollout?.targeted).toBe(40);
     expect(shards.map((s) => s.run.shard)).toEqual(
       Array.from({ length: SHARDS }, (_, i) => ({ index: i + 1, count: SHARDS })),
     );
