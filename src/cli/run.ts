@@ -158,6 +158,11 @@ async function runAndReport(
   const progress = createProgress({ quiet: args.quiet, durationMs: scenario.stop.duration });
   if (args.processes !== undefined && args.processes > 1) {
     if (shard) throw new OtaFleetError('ERR_USAGE', '--processes and --shard do not go together');
+    if (startAtMs !== undefined)
+      throw new OtaFleetError(
+        'ERR_USAGE',
+        '--processes and --start-at do not go together (--processes starts its processes on one clock itself)',
+      );
     // abortOnFail does not apply across processes: the thresholds judge the merged report at the end
     return runInProcesses(args, file, gate, [interruptNotice, progress, ...(o.observers ?? [])]);
   }
