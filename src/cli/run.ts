@@ -203,6 +203,8 @@ async function runAndReport(
       signal: interruptSignal,
       stopSignal: stop.signal,
       ...(startAtMs !== undefined ? { startAtMs } : {}),
+      // a --processes child catches up with its parent's clock, however late it is ready
+      ...(args.controlStdin ? { lateStartToleranceMs: Number.POSITIVE_INFINITY } : {}),
       observers: [...observers, ...stream],
       log,
       wasm: args.wasm,

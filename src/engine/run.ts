@@ -32,6 +32,11 @@ export interface RunOptions {
   /** Second 0 of the run, epoch ms (--processes gives all its processes one start); default now + 200 ms. */
   startAtMs?: number;
   /**
+   * How late (ms) a `startAtMs` may be and still be caught up; a later start starts at once, noted.
+   * Default LATE_START_TOLERANCE_MS; --processes children pass Infinity (their parent's one clock).
+   */
+  lateStartToleranceMs?: number;
+  /**
    * Watch the run: start, one merged snapshot a second, the summary (terminal progress, abortOnFail,
    * live outputs). See observer.ts.
    */
@@ -78,10 +83,11 @@ export const LATE_START_TOLERANCE_MS = 1000;
 export function startTime(
   startAtMs: number | undefined,
   nowMs: number,
+  toleranceMs = LATE_START_TOLERANCE_MS,
 ): { startedAt: number; lateNote?: string } {
   if (startAtMs === undefined) return { startedAt: nowMs + 200 };
   const late = nowMs - startAtMs;
-  if (late <= LATE_START_TOLERANCE_MS) return { startedAt: startAtMs };
+  if (late <= toleranceMs) return { startedAt: startAtMs };
   return {
     startedAt: nowMs,
     lateNote: `Started ${(late / 1000).toFixed(1)} s late: --start-at was ${new Date(startAtMs).toISOString()}, this run started at once at ${new Date(nowMs).toISOString()}.`,
@@ -105,7 +111,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     // one rollout for the whole fleet: shard 1 plays it
     playRollout: shard.index === 1,
   });
-  const { startedAt, lateNote } = startTime(opts.startAtMs, Date.now());
+  const { startedAt, lateNote } = startTime(opts.startAtMs, Date.now(), opts.lateStartToleranceMs);
   const agg = createAggregator({ startedAtMs: startedAt });
   const feed = createSnapshotFeed(agg, observersOf(opts), { startedAtMs: startedAt, log });
   let workerError: string | undefined;

@@ -37,3 +37,9 @@ describe('--start-at: shards on one clock', () => {
     );
   });
 });
+
+describe('--processes children keep their parent clock', () => {
+  it('catches up however late when the tolerance is Infinity', () => {
+    expect(startTime(NOW - 60_000, NOW, Number.POSITIVE_INFINITY)).toEqual({ startedAt: NOW - 60_000 });
+  });
+});
