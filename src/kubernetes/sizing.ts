@@ -23,12 +23,6 @@ export const MEASURED_COST = {
   baseCpuMilli: 220,
 } as const;
 
-/** Files a shard process keeps for itself (stdio, logs, report files); mirrors engine/fd-limit.ts. */
-export const FD_RESERVE = 256;
-
-/** The open-files limit of a container when the runtime leaves the default (containerd, Docker). */
-export const DEFAULT_OPEN_FILES_LIMIT = 1_048_576;
-
 /** Headroom on every measured figure (the machine varies ±30% from run to run). */
 export const HEADROOM = 1.5;
 
