@@ -1,6 +1,7 @@
 /** Every command of the CLI, in the order `--help` lists them. */
 import type { Command } from './command.ts';
 import { compareCommand } from './compare.ts';
+import { kubernetesCommand } from './kubernetes.ts';
 import { reportCommand } from './report.ts';
 import { runCommand } from './run.ts';
 import { schemaCommand } from './schema.ts';
@@ -14,4 +15,5 @@ export const commands: Command[] = [
   schemaCommand,
   reportCommand,
   compareCommand,
+  kubernetesCommand,
 ];

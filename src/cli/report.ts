@@ -3,8 +3,8 @@
  * from its summary.json; `ota-fleet report merge A B.. --out DIR` merges the reports of several runs
  * (shards, machines, processes) into one. Thin: the work is `runReport` / `runReportMerge`.
  */
-import { writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { OtaFleetError } from '../error-codes.ts';
 import { mergeSummaries } from '../report/merge.ts';
@@ -20,6 +20,7 @@ import {
   writeRenderings,
   writeReport,
 } from '../report/write.ts';
+import { parseDuration } from '../scenario/units.ts';
 
 /** Formats accepted by --format. */
 export const REPORT_FORMATS = ['text', 'md', 'html', 'all'] as const;
@@ -71,6 +72,66 @@ export interface ReportMergeArgs {
   out: string;
   force?: boolean;
   targeted?: number;
+  /** Wait until this many inputs hold a summary (inputs may be `dir/shard-*` patterns). */
+  wait?: number;
+  /** Bound of --wait, e.g. `10m` (default 10m). */
+  timeout?: string;
+}
+
+/** Whether `path` holds a readable summary (a summary.json, or a report directory holding one). */
+async function hasSummary(path: string): Promise<boolean> {
+  try {
+    await loadSummary(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The paths an input names: itself, or, when its last segment has a `*`, the entries of its folder
+ * that match (sorted). Patterns are expanded here, not by a shell, so that `--wait` sees shards that
+ * appear later.
+ */
+export async function expandInput(input: string): Promise<string[]> {
+  const name = basename(input);
+  if (!name.includes('*')) return [input];
+  const dir = dirname(input);
+  const re = new RegExp(
+    `^${name
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  return entries
+    .filter((e) => re.test(e))
+    .sort()
+    .map((e) => join(dir, e));
+}
+
+/**
+ * Polls the file system (every 500 ms) until the inputs hold `n` summaries, bounded by `timeoutMs`;
+ * returns those inputs. Throws OtaFleetError('ERR_USAGE') naming what is missing at the timeout.
+ */
+export async function waitForSummaries(
+  inputs: readonly string[],
+  n: number,
+  timeoutMs: number,
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const paths = (await Promise.all(inputs.map(expandInput))).flat();
+    const ready: string[] = [];
+    for (const p of paths) if ((await stat(p).catch(() => undefined)) && (await hasSummary(p))) ready.push(p);
+    if (ready.length >= n) return ready;
+    if (Date.now() >= deadline)
+      throw new OtaFleetError(
+        'ERR_USAGE',
+        `waited ${Math.round(timeoutMs / 1000)} s for ${n} summaries, found ${ready.length}${ready.length > 0 ? ` (${ready.join(', ')})` : ''} in ${inputs.join(' ')}`,
+      );
+    await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+  }
 }
 
 /** What `runReportMerge` wrote, the merged summary and its text rendering for stdout. */
@@ -85,6 +146,19 @@ export interface ReportMergeResult extends WrittenReport {
  * than two inputs, an unreadable or invalid summary, or inputs that are not parts of one run.
  */
 export async function runReportMerge(args: ReportMergeArgs): Promise<ReportMergeResult> {
+  if (args.wait !== undefined) {
+    if (!Number.isInteger(args.wait) || args.wait < 1)
+      throw new OtaFleetError('ERR_USAGE', `--wait must be a positive integer (got ${args.wait})`);
+    const timeoutMs = parseDuration(args.timeout ?? '10m');
+    if (timeoutMs === undefined)
+      throw new OtaFleetError(
+        'ERR_USAGE',
+        `--timeout must be like 90s or 10m (got ${JSON.stringify(args.timeout)})`,
+      );
+    args = { ...args, inputs: await waitForSummaries(args.inputs, args.wait, timeoutMs) };
+  } else if (args.inputs.some((i) => basename(i).includes('*'))) {
+    args = { ...args, inputs: (await Promise.all(args.inputs.map(expandInput))).flat() };
+  }
   if (args.inputs.length < 2)
     throw new OtaFleetError(
       'ERR_USAGE',
@@ -146,6 +220,12 @@ const mergeCommand: CommandModule<object, ReportMergeArgs> = {
         type: 'number',
         describe: 'Devices the rollout targeted, when the runs cannot tell (see docs/report.md)',
       })
+      .option('wait', {
+        type: 'number',
+        describe:
+          "Wait until N summaries exist (inputs may be quoted 'dir/shard-*' patterns); for a collector",
+      })
+      .option('timeout', { type: 'string', default: '10m', describe: 'Bound of --wait, e.g. 90s or 30m' })
       .example('$0 report merge reports/a-shard1of2-* reports/a-shard2of2-* --out reports/a-merged', '')
       .example(
         '$0 report merge m1/summary.json m2/summary.json --out merged',
@@ -157,7 +237,10 @@ const mergeCommand: CommandModule<object, ReportMergeArgs> = {
       out: argv.out,
       force: argv.force,
       ...(argv.targeted !== undefined ? { targeted: argv.targeted } : {}),
+      ...(argv.wait !== undefined ? { wait: argv.wait, timeout: argv.timeout } : {}),
     });
+    for (const n of result.summary.notes)
+      if (n.startsWith('Merged with --force although ')) process.stderr.write(`warning: ${n}\n`);
     process.stdout.write(`${result.text}\n`);
     for (const path of Object.values(result.files)) process.stderr.write(`wrote ${path}\n`);
   },

@@ -43,8 +43,9 @@ export interface RunArgs extends PolicyArgs {
   quiet: boolean;
   logLevel: string;
   wasm: boolean;
-  /** Hidden, set by --processes: second 0 of the run (epoch ms) and the parent's stdin control. */
-  startAt?: number;
+  /** Second 0 of the run: an ISO time, `+30s` (from now) or epoch ms (--processes children). */
+  startAt?: string | number;
+  /** Hidden, set by --processes: read stop/interrupt lines from the parent on stdin. */
   controlStdin?: boolean;
   /** Hidden, set by --processes: the fd of the events pipe to the parent (child-events.ts). */
   eventsFd?: number;
@@ -62,6 +63,25 @@ export function parseShard(text: string): { index: number; count: number } {
     );
   }
   return { index, count };
+}
+
+/**
+ * Parses `--start-at`: an absolute ISO 8601 time with a zone (`2026-12-04T20:00:00Z`), `+DURATION`
+ * from `nowMs` (`+30s`), or epoch milliseconds; returns epoch ms. Throws ERR_USAGE otherwise.
+ */
+export function parseStartAt(value: string | number, nowMs: number): number {
+  const text = String(value).trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  if (text.startsWith('+')) {
+    const ms = parseDuration(text.slice(1));
+    if (ms !== undefined) return nowMs + ms;
+  } else if (/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(text) && !Number.isNaN(Date.parse(text))) {
+    return Date.parse(text);
+  }
+  throw new OtaFleetError(
+    'ERR_USAGE',
+    `--start-at must be an ISO time with a zone (2026-12-04T20:00:00Z) or +DURATION (+30s) (got ${JSON.stringify(text)})`,
+  );
 }
 
 /** Applies command-line overrides to a validated scenario (never mutating it). */
@@ -145,10 +165,16 @@ async function runAndReport(
     for (const w of planCutWarnings(scenario, scenario.stop.duration))
       process.stderr.write(`warning: ${w}\n`);
   const shard = args.shard ? parseShard(args.shard) : undefined;
+  const startAtMs = args.startAt !== undefined ? parseStartAt(args.startAt, Date.now()) : undefined;
   const gate = await prepareRunGate(scenario, args);
   const progress = createProgress({ quiet: args.quiet, durationMs: scenario.stop.duration });
   if (args.processes !== undefined && args.processes > 1) {
     if (shard) throw new OtaFleetError('ERR_USAGE', '--processes and --shard do not go together');
+    if (startAtMs !== undefined)
+      throw new OtaFleetError(
+        'ERR_USAGE',
+        '--processes and --start-at do not go together (--processes starts its processes on one clock itself)',
+      );
     // abortOnFail does not apply across processes: the thresholds judge the merged report at the end
     return runInProcesses(args, file, gate, [interruptNotice, progress, ...(o.observers ?? [])], o);
   }
@@ -188,7 +214,9 @@ async function runAndReport(
       ...(shard ? { shard } : {}),
       signal: interruptSignal,
       stopSignal: stop.signal,
-      ...(args.startAt !== undefined ? { startAtMs: args.startAt } : {}),
+      ...(startAtMs !== undefined ? { startAtMs } : {}),
+      // a --processes child catches up with its parent's clock, however late it is ready
+      ...(args.controlStdin ? { lateStartToleranceMs: Number.POSITIVE_INFINITY } : {}),
       observers: [...observers, ...stream],
       log,
       wasm: args.wasm,
@@ -302,7 +330,11 @@ export const runCommand: Command<RunArgs> = {
         choices: ['shared', 'per-process'] as const,
         describe: 'With --processes and an embedded target: one server for all (default) or one per process',
       })
-      .option('start-at', { type: 'number', hidden: true, describe: 'Second 0 of the run, epoch ms' })
+      .option('start-at', {
+        type: 'string',
+        describe:
+          'Start at this time (ISO with zone, or +30s): shards on one clock; a late start starts at once, noted in the report',
+      })
       .option('control-stdin', {
         type: 'boolean',
         hidden: true,

@@ -32,6 +32,11 @@ export interface RunOptions {
   /** Second 0 of the run, epoch ms (--processes gives all its processes one start); default now + 200 ms. */
   startAtMs?: number;
   /**
+   * How late (ms) a `startAtMs` may be and still be caught up; a later start starts at once, noted.
+   * Default LATE_START_TOLERANCE_MS; --processes children pass Infinity (their parent's one clock).
+   */
+  lateStartToleranceMs?: number;
+  /**
    * Watch the run: start, one merged snapshot a second, the summary (terminal progress, abortOnFail,
    * live outputs). See observer.ts.
    */
@@ -67,6 +72,28 @@ export function defaultWorkers(devices: number): number {
   return Math.max(1, Math.min(availableParallelism(), Math.ceil(devices / DEVICES_PER_WORKER)));
 }
 
+/** A start more than this late (ms) is moved to now instead of caught up: the run starts at once. */
+export const LATE_START_TOLERANCE_MS = 1000;
+
+/**
+ * Second 0 of a run asked to start at `startAtMs` (epoch ms; default now + 200 ms) when the target is
+ * ready at `nowMs`. A start that has already passed by more than LATE_START_TOLERANCE_MS starts at once,
+ * with a note saying by how much it was late (`--start-at` shards of one run on one clock).
+ */
+export function startTime(
+  startAtMs: number | undefined,
+  nowMs: number,
+  toleranceMs = LATE_START_TOLERANCE_MS,
+): { startedAt: number; lateNote?: string } {
+  if (startAtMs === undefined) return { startedAt: nowMs + 200 };
+  const late = nowMs - startAtMs;
+  if (late <= toleranceMs) return { startedAt: startAtMs };
+  return {
+    startedAt: nowMs,
+    lateNote: `Started ${(late / 1000).toFixed(1)} s late: --start-at was ${new Date(startAtMs).toISOString()}, this run started at once at ${new Date(nowMs).toISOString()}.`,
+  };
+}
+
 /** Runs a scenario to its end and returns its summary. Throws OtaFleetError only before devices start. */
 export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const s = opts.scenario;
@@ -81,8 +108,10 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
   const target = await prepareTarget(s, {
     log: opts.log,
     ...(opts.deviceKeys ? { deviceKeys: opts.deviceKeys } : {}),
+    // one rollout for the whole fleet: shard 1 plays it
+    playRollout: shard.index === 1,
   });
-  const startedAt = opts.startAtMs ?? Date.now() + 200;
+  const { startedAt, lateNote } = startTime(opts.startAtMs, Date.now(), opts.lateStartToleranceMs);
   const agg = createAggregator({ startedAtMs: startedAt });
   const feed = createSnapshotFeed(agg, observersOf(opts), { startedAtMs: startedAt, log });
   let workerError: string | undefined;
@@ -194,6 +223,7 @@ export async function runScenario(opts: RunOptions): Promise<RunResult> {
     },
     ...(rolloutInfo ? { rollout: rolloutInfo } : {}),
     notes: [
+      ...(lateNote ? [lateNote] : []),
       ...target.notes,
       ...(rollout?.notes ?? []),
       ...(workerError ? [`worker error: ${workerError}`] : []),

@@ -27,6 +27,8 @@ export interface PrepareOptions {
   log: Logger;
   /** Device keys from the scenario's CSV (URL targets with device-level tokens). */
   deviceKeys?: Record<string, string>;
+  /** Play the rollout script on a `target.admin` server (false in shards other than shard 1). */
+  playRollout?: boolean;
 }
 
 /** Resolves when host:port accepts a TCP connection; throws ERR_TARGET_UNREACHABLE otherwise. */
@@ -62,9 +64,61 @@ export async function prepareTarget(s: Scenario, opts: PrepareOptions): Promise<
     if (s.target.host) info.host = s.target.host;
     if (s.product.accessKey) info.productKey = s.product.accessKey;
     if (opts.deviceKeys) info.deviceKeys = opts.deviceKeys;
-    return { info, embedded: false, notes: [], stop: async () => {} };
+    const prepared: PreparedTarget = { info, embedded: false, notes: [], stop: async () => {} };
+    if (s.rollout && s.target.admin && opts.playRollout !== false)
+      await attachRemoteRollout(prepared, s, s.target.admin, opts.log);
+    return prepared;
   }
   return prepareEmbedded(s, opts.log);
+}
+
+/**
+ * The rollout script on a reachable `ota-fleet serve` (`target.admin`): each package of the script is
+ * found by name in the product, or created with synthetic content; the player then runs as on the
+ * embedded server. Throws ERR_TARGET_UNREACHABLE when the management API refuses.
+ */
+async function attachRemoteRollout(
+  prepared: PreparedTarget,
+  s: Scenario,
+  adminTarget: { url?: string; token: string },
+  root: Logger,
+): Promise<void> {
+  const rollout = s.rollout!;
+  const admin = createAdminClient(adminTarget.url ?? s.target.url, adminTarget.token);
+  const packages = new Map<string, number>();
+  try {
+    const productId = s.product.id ?? '';
+    const existing = await admin.listPackages(productId);
+    for (const p of rollout.packages) {
+      const found = existing.find((e) => e.name === p.name);
+      const pkg =
+        found ??
+        (await admin.createPackage(productId, {
+          name: p.name,
+          module: p.module,
+          type: p.type,
+          targetVersion: p.targetVersion,
+          ...(p.fromVersion ? { fromVersion: p.fromVersion } : {}),
+          ...(p.description ? { description: p.description } : {}),
+          synthetic: { size: p.size, seed: s.seed },
+        }));
+      packages.set(p.name, pkg.id);
+    }
+  } catch (err) {
+    await admin.close();
+    throw new OtaFleetError(
+      'ERR_TARGET_UNREACHABLE',
+      `the management API at ${adminTarget.url ?? s.target.url} refused the rollout's packages: ${(err as Error).message}`,
+    );
+  }
+  prepared.notes.push(
+    `The rollout script was played against ${adminTarget.url ?? s.target.url} (target.admin).`,
+  );
+  prepared.startRollout = (startedAtMs) =>
+    createRolloutPlayer({ admin, rollout, packages, startedAtMs, log: root, scenario: s });
+  prepared.stop = async () => {
+    await admin.close();
+  };
 }
 
 /** `root` is the run's logger without a module: the target logs as `target`, the rollout as `rollout`. */

@@ -74,6 +74,8 @@ export function mergeProblems(inputs: readonly RunSummary[], labels: readonly st
   const ids = inputs.map((s) => s.run.id);
   for (const id of distinct(ids.filter((id, k) => ids.indexOf(id) !== k)))
     problems.push(`run ${id} is given more than once: its devices would be counted twice`);
+  const window = windowGap(inputs, labels);
+  if (window !== undefined) problems.push(window);
   const shards = inputs.map((s) => s.run.shard ?? { index: 1, count: 1 });
   differ('shard counts (--shard i/n splits a fleet into n slices)', (s) => s.run.shard?.count ?? 1);
   const seen = new Map<number, string>();
@@ -87,6 +89,22 @@ export function mergeProblems(inputs: readonly RunSummary[], labels: readonly st
     seen.set(sh.index, labels[k]!);
   });
   return problems;
+}
+
+/**
+ * Why the inputs' run windows (startedAt..endedAt) do not all overlap, or undefined when some moment
+ * lies inside every one of them: shards of one run run at the same time, not one after the other.
+ */
+export function windowGap(inputs: readonly RunSummary[], labels: readonly string[]): string | undefined {
+  if (inputs.length < 2) return undefined;
+  const starts = inputs.map((s) => Date.parse(s.run.startedAt));
+  const ends = inputs.map((s) => Date.parse(s.run.endedAt));
+  const latestStart = Math.max(...starts);
+  const earliestEnd = Math.min(...ends);
+  if (latestStart < earliestEnd) return undefined;
+  const late = starts.indexOf(latestStart);
+  const early = ends.indexOf(earliestEnd);
+  return `run windows do not overlap: ${labels[early]} ended at ${inputs[early]!.run.endedAt}, ${((latestStart - earliestEnd) / 1000).toFixed(1)} s before ${labels[late]} started at ${inputs[late]!.run.startedAt} (runs one after the other are not one run)`;
 }
 
 function sumCounters(inputs: readonly RunSummary[]): Record<string, number> {

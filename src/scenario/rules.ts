@@ -54,9 +54,9 @@ function fleetRange(fleet: Scenario['fleet']): string {
   return `${deviceName(fleet.namePattern, 1)} .. ${deviceName(fleet.namePattern, fleet.count)}`;
 }
 
-/** `rollout-needs-embedded`: a rollout script is played only on the embedded server. */
+/** `rollout-needs-embedded`: a rollout script is played on the embedded server, or a `target.admin` one. */
 export function rolloutNeedsEmbedded(s: Pick<Scenario, 'target' | 'rollout'>): Finding[] {
-  if (!s.rollout || s.target.url === 'embedded') return [];
+  if (!s.rollout || s.target.url === 'embedded' || s.target.admin) return [];
   return [error(['rollout'], `a rollout script needs target.url: embedded (got ${quote(s.target.url)})`)];
 }
 

@@ -45,6 +45,20 @@ export const targetSchema = z
       .string()
       .optional()
       .meta(describe('Host header to send (e.g. studio-ota.heclouds.com); default: from url')),
+    admin: z
+      .strictObject({
+        url: z
+          .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as "http://127.0.0.1:8080"' })
+          .optional()
+          .meta(describe('Management API of an `ota-fleet serve`; default: target.url')),
+        token: z.string().min(1).meta(describe('Its admin token; use ${ENV_VAR}')),
+      })
+      .optional()
+      .meta(
+        describe(
+          'Play the rollout script against this `ota-fleet serve` (URL targets); a sharded run plays it in shard 1 only',
+        ),
+      ),
   })
   .prefault({})
   .meta(describe('Where the devices send their requests'));

@@ -14,6 +14,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   engine: ['device', 'load', 'transport', 'scenario', 'metrics', 'ota', 'report', 'server', 'error-codes'],
   report: ['metrics', 'ota', 'error-codes', 'scenario'],
   compare: ['metrics', 'report', 'ota', 'error-codes', 'scenario'],
+  // pure manifest rendering: scenario types in, plain objects out
+  kubernetes: ['scenario'],
   server: ['ota', 'error-codes', 'rng'],
   device: ['transport', 'metrics', 'ota', 'scenario', 'error-codes', 'rng'],
   load: ['ota', 'error-codes'],
@@ -113,6 +115,22 @@ describe('import layering', () => {
         // of the engine, outputs may only see the observer's types
         if (from === 'outputs' && to === 'engine' && !/^import type /.test(m[0].trim()))
           bad.push(`${relative(SRC, file)} imports engine code ${m[1]} (types only)`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('kubernetes/ is pure: no node: or package imports, and only types from scenario/', () => {
+    const k8s = files(join(SRC, 'kubernetes'));
+    expect(k8s.length).toBeGreaterThan(0);
+    const bad: string[] = [];
+    for (const file of k8s) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/(?:^|\n)\s*import\s(type\s)?[^'"]*?from\s+'([^']+)'/g)) {
+        const [, isType, from] = m;
+        if (from!.startsWith('./')) continue;
+        if (from!.startsWith('../scenario/') && isType) continue;
+        bad.push(`${relative(SRC, file)} imports ${isType ? 'type ' : ''}${from}`);
       }
     }
     expect(bad).toEqual([]);

@@ -264,3 +264,24 @@ describe('mixQuantile', () => {
     expect(mixQuantile([], 0.5)).toBe(0);
   });
 });
+
+describe('mergeSummaries: run windows', () => {
+  it('refuses shards that ran one after the other, and merges them with --force and a note', () => {
+    const a = runOf(1, 20, { index: 1, count: 2 });
+    const b = runOf(21, DEVICES, { index: 2, count: 2 }, { startMs: T0 + (SECONDS + 81) * 1000 });
+    expect(() => mergeSummaries([a, b])).toThrow(
+      /run windows do not overlap: shard 1\/2 ended at .*81\.0 s before shard 2\/2 started/,
+    );
+    const forced = mergeSummaries([a, b], { force: true });
+    expect(
+      forced.notes.some((n) => n.startsWith('Merged with --force although run windows do not overlap')),
+    ).toBe(true);
+    expect(forced.run.durationMs).toBe((2 * SECONDS + 81) * 1000);
+  });
+
+  it('merges shards whose windows overlap by a moment', () => {
+    const a = runOf(1, 20, { index: 1, count: 2 });
+    const b = runOf(21, DEVICES, { index: 2, count: 2 }, { startMs: T0 + SECONDS * 1000 - 1 });
+    expect(mergeSummaries([a, b]).run.devices).toBe(DEVICES);
+  });
+});
