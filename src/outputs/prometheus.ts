@@ -147,7 +147,7 @@ export function createRunMetrics(o: { processMetrics?: boolean } = {}): RunMetri
   });
   const cut = new Counter({
     name: `${p}requests_cut_total`,
-    help: "Requests in flight that the run's stop cut (also counted as errors, ERR_CUT_BY_STOP)",
+    help: "Requests in flight that the run's stop cut (kept apart from completed requests)",
     labelNames: ['call'],
     registers,
   });
@@ -201,6 +201,7 @@ export function createRunMetrics(o: { processMetrics?: boolean } = {}): RunMetri
       const call = tags['call'] ?? 'unknown';
       return { counter: errors, labels: { call, code: tags['code'] ?? 'unknown' } };
     }
+    if (name === 'ota_requests_cut') return { counter: cut, labels: { call: tags['call'] ?? 'unknown' } };
     if (name === 'ota_download_bytes') return { counter: bytes, labels: {} };
     if (name === 'device_starts_dropped') return { counter: dropped, labels: {} };
     const state = DEVICE_STATES[name];
@@ -211,7 +212,7 @@ export function createRunMetrics(o: { processMetrics?: boolean } = {}): RunMetri
   const applyCounters = (counters: Readonly<Record<string, number>>) => {
     const touched = new Set<string>();
     for (const [key, total] of Object.entries(counters)) {
-      if (key.startsWith('ota_requests')) {
+      if (key.startsWith('ota_requests') && !key.startsWith('ota_requests_cut')) {
         const { name, tags } = parseMetricKey(key);
         const call = tags['call'];
         if (call === undefined || (name !== 'ota_requests' && name !== 'ota_requests_failed')) continue;

@@ -66,4 +66,11 @@ describe('run metrics from cumulative counters', () => {
     // a private registry: nothing of prom-client's global one
     expect(text).not.toMatch(/^process_cpu/m);
   });
+  it('exposes requests cut by the stop apart from completed ones', async () => {
+    const m = createRunMetrics({ processMetrics: false });
+    m.applyCounters({ 'ota_requests{call=check}': 4, 'ota_requests_cut{call=check}': 6 });
+    const text = await m.registry.metrics();
+    expect(text).toContain('ota_fleet_requests_cut_total{call="check"} 6');
+    expect(text).toContain('ota_fleet_requests_total{call="check",outcome="ok"} 4');
+  });
 });
