@@ -129,11 +129,11 @@ export const kubernetesCommand: Command<KubernetesArgs> = {
       })
       .option('out', { type: 'string', default: '-', describe: 'File to write, - for stdout' })
       .example(
-        '$0 kubernetes scenarios/ci-gate.yaml --shards 4 --image ghcr.io/me/ota-fleet:1 | kubectl apply -f -',
+        '$0 kubernetes scenarios/ci-gate.yaml --shards 4 --image registry.example/ota-fleet:1 | kubectl apply -f -',
         '',
       )
       .example(
-        '$0 kubernetes --serve --image ghcr.io/me/ota-fleet:1 --out serve.yaml',
+        '$0 kubernetes --serve --image registry.example/ota-fleet:1 --out serve.yaml',
         '',
       ) as unknown as Argv<KubernetesArgs>,
   handler: async (argv: ArgumentsCamelCase<KubernetesArgs>) => {
