@@ -34,7 +34,7 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 .kpi { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
 .kpi .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: 0.04em; }
 .kpi .value { font-size: 20px; font-weight: 650; font-variant-numeric: tabular-nums; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap: 16px; }
 .chart { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px 6px; min-width: 0; }
 .chart h3 { margin: 0 0 6px; }
 .note { color: var(--muted); background: var(--panel); border: 1px dashed var(--line); border-radius: 8px; padding: 10px 14px; }
@@ -51,5 +51,12 @@ dl.facts dd { margin: 0; }
 pre.source { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; overflow: auto; max-height: 480px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 .uplot { font-family: inherit; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.scroll table { min-width: 560px; }
+@media (max-width: 640px) {
+  main { padding: 14px 10px 32px; }
+  .charts { grid-template-columns: 1fr; }
+  dl.facts { grid-template-columns: 1fr; }
+}
 @media print { .chart { break-inside: avoid; } }
 `;

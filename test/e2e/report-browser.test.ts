@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { runScenario } from '../../src/engine/run.ts';
 import { writeReport } from '../../src/report/write.ts';
 import { scenarioSchema } from '../../src/scenario/schema.ts';
@@ -29,8 +30,7 @@ const FLAGS = [
 const haveChromium = existsSync(CHROMIUM);
 const MISSING = `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it in CI)`;
 
-const SCENARIO_SOURCE = 'name: report-browser\n';
-const scenario = scenarioSchema.parse({
+const SCENARIO_INPUT = {
   name: 'report-browser',
   seed: 5,
   fleet: { count: 12, versions: { f_version: { 'V1.0': 1 } }, boot: { over: '300ms' } },
@@ -41,8 +41,12 @@ const scenario = scenarioSchema.parse({
     packages: [{ name: 'fw', targetVersion: 'V2.0', size: '64KiB' }],
     steps: [{ at: '300ms', batch: { name: 'all', package: 'fw', fromVersion: 'V1.0' } }],
   },
-  stop: { duration: '10s', whenSettled: true },
-});
+  thresholds: { ota_check_duration: ['p(99) < 2s'] },
+  // not settled early: at least 3 seconds of series for the time charts
+  stop: { duration: '3500ms' },
+};
+const SCENARIO_SOURCE = stringify(SCENARIO_INPUT);
+const scenario = scenarioSchema.parse(SCENARIO_INPUT);
 
 /**
  * Pixels of a chart's canvas that are painted (not transparent), or, given `rgb`, painted in about
@@ -141,6 +145,18 @@ describe('report.html in chromium', () => {
     expect(charts.map((c) => c.name)).toEqual(
       expect.arrayContaining(['convergence', 'latency:check', 'latency:download', 'throughput', 'devices']),
     );
+    // the distribution of each call, capacity, OK/KO and replies by status (issue 12 §1)
+    expect(charts.map((c) => c.name)).toEqual(
+      expect.arrayContaining([
+        'spectrum:check',
+        'hist:check',
+        'spectrum:download',
+        'hist:download',
+        'capacity',
+        'okko',
+        'status',
+      ]),
+    );
     for (const c of charts) expect(c).toEqual({ name: c.name, ready: 'true', error: null });
     for (const c of charts) expect(await paintedPixels(c.name), `${c.name} canvas`).toBeGreaterThan(1000);
   });
@@ -151,6 +167,25 @@ describe('report.html in chromium', () => {
     expect(await paintedPixels('convergence', [0x1a, 0x7f, 0x37])).toBeGreaterThan(50);
     expect(await paintedPixels('throughput', [0x09, 0x69, 0xda])).toBeGreaterThan(50);
     expect(await paintedPixels('devices', [0x1b, 0x7c, 0x83])).toBeGreaterThan(50);
+  });
+
+  it('feeds every chart data: 3+ seconds on time axes, the spectrum and histogram of each call', async (ctx) => {
+    if (!haveChromium) ctx.skip(MISSING);
+    const points = await page.$$eval('[data-chart]', (els) =>
+      els.map((el) => [el.getAttribute('data-chart') ?? '', Number(el.getAttribute('data-points'))] as const),
+    );
+    for (const [name, n] of points) expect(n, name).toBeGreaterThanOrEqual(3);
+  });
+
+  it('marks the batch step on time axes and draws the p99 threshold line on the check charts', async (ctx) => {
+    if (!haveChromium) ctx.skip(MISSING);
+    const view = await page.evaluate(`JSON.parse(document.getElementById('summary-data').textContent).view`);
+    expect(view).toMatchObject({
+      markers: [{ t: 0.3, label: 'batch all', kind: 'batch' }],
+      thresholdLines: { check: [{ label: 'threshold p(99) < 2s', value: 2000 }] },
+    });
+    // the threshold line (#9a6700 while it holds) is on the check latency chart
+    expect(await paintedPixels('latency:check', [0x9a, 0x67, 0x00])).toBeGreaterThan(50);
   });
 
   it('saves a screenshot to test-artifacts/', async (ctx) => {
