@@ -163,8 +163,9 @@ export function addTo(
   key: string,
   n: number,
 ): void {
-  const rec = (point[field] ??= {});
+  const rec = point[field] ?? {};
   rec[key] = (rec[key] ?? 0) + n;
+  point[field] = rec;
 }
 
 /** A point of second `t` with nothing in it yet (`active` devices carried over). */

@@ -52,7 +52,7 @@ export function thresholdLines(thresholds: readonly ThresholdText[]): ChartView[
     const value = Number(m[3]) * (UNIT_MS[m[4] ?? 'ms'] ?? 1);
     const line: ThresholdLine = { label: `threshold ${t.expression.trim()}`, value };
     if (t.ok !== undefined) line.ok = t.ok;
-    (out[call] ??= []).push(line);
+    out[call] = [...(out[call] ?? []), line];
   }
   return out;
 }
