@@ -2,12 +2,14 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { type Dashboard, startDashboard } from '../dashboard/server.ts';
 import { type ChildEventSink, openChildEvents } from '../engine/child-events.ts';
 import { listenForControl } from '../engine/children.ts';
 import type { RunObserver } from '../engine/observer.ts';
 import { runProcesses } from '../engine/processes.ts';
 import { runScenario } from '../engine/run.ts';
 import { errorCodeOf, OtaFleetError } from '../error-codes.ts';
+import { parseThresholds } from '../metrics/threshold-spec.ts';
 import { renderText } from '../report/render-text.ts';
 import type { RunSummary } from '../report/summary.ts';
 import { reportDirName, writeReport } from '../report/write.ts';
@@ -43,6 +45,8 @@ export interface RunArgs extends PolicyArgs {
   controlStdin?: boolean;
   /** Hidden, set by --processes: the fd of the events pipe to the parent (child-events.ts). */
   eventsFd?: number;
+  /** `--dashboard [HOST:]PORT`: serve the live dashboard there (loopback by default; 0 picks a port). */
+  dashboard?: string;
 }
 
 /** Parses `--shard i/n`. */
@@ -90,6 +94,13 @@ export interface RunCommandResult {
 export interface RunCommandOptions {
   /** More run observers (tests, live outputs), beside the progress display and abortOnFail. */
   observers?: readonly RunObserver[];
+  /** Called once the `--dashboard` server listens (tests read its URL). */
+  onDashboard?: (dashboard: Dashboard) => void;
+}
+
+/** The `--dashboard` server of one run command, closed when the command ends. */
+interface DashboardSlot {
+  dashboard?: Dashboard;
 }
 
 /**
@@ -99,8 +110,9 @@ export interface RunCommandOptions {
  */
 export async function runCommandHandler(args: RunArgs, o: RunCommandOptions = {}): Promise<RunCommandResult> {
   const events = args.eventsFd !== undefined ? openChildEvents(args.eventsFd) : undefined;
+  const slot: DashboardSlot = {};
   try {
-    return await runAndReport(args, o, events);
+    return await runAndReport(args, o, events, slot);
   } catch (err) {
     events?.send({
       event: 'error',
@@ -109,6 +121,7 @@ export async function runCommandHandler(args: RunArgs, o: RunCommandOptions = {}
     });
     throw err;
   } finally {
+    await slot.dashboard?.close();
     await events?.close();
   }
 }
@@ -117,6 +130,7 @@ async function runAndReport(
   args: RunArgs,
   o: RunCommandOptions,
   events: ChildEventSink | undefined,
+  slot: DashboardSlot,
 ): Promise<RunCommandResult> {
   const file = resolve(args.scenario);
   const loaded = await loadScenario(file);
@@ -135,10 +149,14 @@ async function runAndReport(
   const shard = args.shard ? parseShard(args.shard) : undefined;
   const gate = await prepareRunGate(scenario, args);
   const progress = createProgress({ quiet: args.quiet, durationMs: scenario.stop.duration });
+  const dashboard =
+    args.dashboard === undefined ? undefined : await openDashboard(args.dashboard, scenario, o);
+  slot.dashboard = dashboard;
+  if (dashboard) o = { ...o, observers: [...(o.observers ?? []), dashboard.observer] };
   if (args.processes !== undefined && args.processes > 1) {
     if (shard) throw new OtaFleetError('ERR_USAGE', '--processes and --shard do not go together');
     // abortOnFail does not apply across processes: the thresholds judge the merged report at the end
-    return runInProcesses(args, file, gate, [interruptNotice, progress, ...(o.observers ?? [])]);
+    return runInProcesses(args, file, gate, [interruptNotice, progress, ...(o.observers ?? [])], dashboard);
   }
   const observers = [interruptNotice, progress, ...(gate.abort ? [gate.abort] : []), ...(o.observers ?? [])];
   const dir = join(
@@ -184,7 +202,7 @@ async function runAndReport(
   } finally {
     unlisten?.();
   }
-  const exitCode = await finishRun(summary, dir, gate);
+  const exitCode = await finishRun(summary, dir, gate, dashboard);
   log.flush();
   return { dir, exitCode, summary };
 }
@@ -197,8 +215,25 @@ const interruptNotice: RunObserver = {
   },
 };
 
+/** Starts the `--dashboard` server and prints its URL. */
+async function openDashboard(listen: string, scenario: Scenario, o: RunCommandOptions): Promise<Dashboard> {
+  const dashboard = await startDashboard({
+    listen,
+    scenario,
+    thresholds: parseThresholds(scenario.thresholds ?? {}).thresholds,
+  });
+  process.stderr.write(`Dashboard: ${dashboard.url}\n`);
+  o.onDashboard?.(dashboard);
+  return dashboard;
+}
+
 /** Judges thresholds and baseline, writes the report, prints the summary; returns the run's exit code. */
-async function finishRun(summary: RunSummary, dir: string, gate: RunGate): Promise<ExitCodeValue> {
+async function finishRun(
+  summary: RunSummary,
+  dir: string,
+  gate: RunGate,
+  dashboard?: Dashboard,
+): Promise<ExitCodeValue> {
   // the run has ended: a Ctrl-C from here on cuts nothing
   setInterruptMessage(
     summary.run.partial
@@ -207,6 +242,7 @@ async function finishRun(summary: RunSummary, dir: string, gate: RunGate): Promi
   );
   gate.finish(summary);
   const written = await writeReport(summary, dir);
+  dashboard?.finished(summary, written.files.html);
   process.stdout.write(`${renderText(summary)}\n`);
   process.stdout.write(`Report: ${written.files.html}\n        ${written.files.summary}\n`);
   const exitCode = runExitCode(summary);
@@ -223,6 +259,7 @@ async function runInProcesses(
   file: string,
   gate: RunGate,
   observers: readonly RunObserver[],
+  dashboard?: Dashboard,
 ): Promise<RunCommandResult> {
   if (!Number.isInteger(args.processes) || args.processes! < 1) {
     throw new OtaFleetError('ERR_USAGE', `--processes must be a positive integer (got ${args.processes})`);
@@ -241,7 +278,7 @@ async function runInProcesses(
     signal: interruptSignal,
     observers,
   });
-  const exitCode = await finishRun(summary, dir, gate);
+  const exitCode = await finishRun(summary, dir, gate, dashboard);
   return { dir, exitCode, summary };
 }
 
@@ -287,6 +324,11 @@ export const runCommand: Command<RunArgs> = {
         type: 'number',
         hidden: true,
         describe: 'Stream snapshots and a failure as JSON lines to this fd (--processes children)',
+      })
+      .option('dashboard', {
+        type: 'string',
+        describe:
+          'Serve a live dashboard at [HOST:]PORT while the run lasts (loopback by default; 0 picks a port)',
       })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' })
       .option('log-level', {

@@ -269,7 +269,7 @@ export const REPORT_CLIENT_JS = `
       if (!build) throw new Error('unknown chart ' + name);
       var spec = build(parts[1]);
       var old = plots[name];
-      if (old && old.series === spec.series.length) {
+      if (old && old.series === spec.series.length && old.el === target && document.body.contains(target)) {
         old.plot.setData(spec.data);
       } else {
         if (old) old.plot.destroy();

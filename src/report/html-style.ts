@@ -21,8 +21,12 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 }
 .verdict .status { font-size: 20px; font-weight: 700; letter-spacing: 0.02em; }
 .verdict ul { margin: 6px 0 0; padding-left: 20px; }
-.verdict.passed { border-left-color: var(--ok); }
-.verdict.passed .status { color: var(--ok); }
+.verdict.passed, .verdict.passing { border-left-color: var(--ok); }
+.verdict.passed .status, .verdict.passing .status { color: var(--ok); }
+.verdict.failing { border-left-color: var(--bad); }
+.verdict.failing .status { color: var(--bad); }
+small.live { font-size: 12px; color: #fff; background: var(--bad); border-radius: 4px; padding: 1px 6px; vertical-align: middle; }
+#report a { font-weight: 600; font-size: 16px; }
 .verdict.failed, .verdict.regressed, .verdict.refused, .verdict.stalled { border-left-color: var(--bad); }
 .verdict.failed .status, .verdict.regressed .status, .verdict.refused .status, .verdict.stalled .status { color: var(--bad); }
 .verdict .cause, .verdict .warning { margin: 6px 0 0; }
