@@ -59,16 +59,19 @@ const DASHBOARD_JS = `
       // keep the report as a blob, so the link still opens it once the run's process has exited
       fetch(S.report).then(function (r) { return r.ok ? r.blob() : null; }).then(function (b) {
         if (b) { a.href = URL.createObjectURL(b); a.setAttribute('data-cached', 'true'); }
-      }).catch(function () {});
+        es.close();
+      }).catch(function () { es.close(); });
     }
   }
   var es = new EventSource('events');
   es.addEventListener('state', function (e) {
     var S = JSON.parse(e.data);
     apply(S);
-    if (S.phase === 'finished') es.close();
   });
-  es.onerror = function () { if (body.getAttribute('data-phase') !== 'finished') $('phase').textContent = 'disconnected from the run'; };
+  es.onerror = function () {
+    if (body.getAttribute('data-phase') !== 'finished') $('phase').textContent = 'disconnected from the run';
+    else es.close();
+  };
 })();
 `;
 

@@ -58,7 +58,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const model = new DashboardModel(o.scenario, o.thresholds);
   const page = dashboardPage(o.scenario.name);
   const clients = new Set<ServerResponse>();
-  const fetched = new Set<ServerResponse>();
+  /** Pages that were shown the end and have not fetched the report yet. */
+  let awaiting = 0;
   let reportPath: string | undefined;
   let lastEvent = '';
   let waiters: (() => void)[] = [];
@@ -101,7 +102,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       readFile(reportPath).then(
         (html) => {
           res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
-          for (const c of clients) fetched.add(c);
+          awaiting = Math.max(0, awaiting - 1);
           wake();
         },
         () => res.writeHead(404, { 'content-type': 'text/plain' }).end('report not found\n'),
@@ -148,6 +149,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     finished(summary, htmlPath) {
       reportPath = htmlPath;
       model.finished(summary, 'report');
+      awaiting = clients.size;
       send();
     },
     async close(graceMs = 3000) {
@@ -157,8 +159,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
           timedOut = true;
           wake();
         }, graceMs);
-        while (!timedOut && [...clients].some((c) => !fetched.has(c)))
-          await new Promise<void>((r) => waiters.push(r));
+        while (!timedOut && awaiting > 0) await new Promise<void>((r) => waiters.push(r));
         clearTimeout(deadline);
       }
       for (const c of clients) c.end();

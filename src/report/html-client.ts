@@ -78,8 +78,14 @@ export const REPORT_CLIENT_JS = `
         ctx.fillText(m.label, x + 3 * devicePixelRatio, top + 12 * devicePixelRatio);
       });
       (hlines || []).forEach(function (l) {
-        var y = u.valToPos(l.value, l.scale || 'y', true);
-        if (!(y >= top && y <= top + h)) return;
+        var y = u.valToPos(l.value, l.scale || 'y', true), above = y < top;
+        if (above) {
+          // far above the data: say where it is rather than squash the data under it
+          ctx.fillStyle = l.ok === false ? '#cf222e' : '#9a6700';
+          ctx.fillText('\u2191 ' + l.label + ' (above the chart)', left + 4 * devicePixelRatio, top + 12 * devicePixelRatio);
+          return;
+        }
+        if (y > top + h) return;
         ctx.strokeStyle = l.ok === false ? '#cf222e' : '#9a6700';
         ctx.setLineDash([8 * devicePixelRatio, 4 * devicePixelRatio]);
         ctx.lineWidth = 1.5 * devicePixelRatio;
@@ -97,7 +103,8 @@ export const REPORT_CLIENT_JS = `
   function rangeWith(lines) {
     return function (u, min, max) {
       var top = max;
-      lines.forEach(function (l) { if (l.value > top) top = l.value; });
+      // a threshold line within 3x of the data is drawn in range; one far above is only named
+      lines.forEach(function (l) { if (l.value > top && l.value <= 3 * max) top = l.value; });
       return [0, top > 0 ? top * 1.08 : 1];
     };
   }

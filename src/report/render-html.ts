@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { activeCalls } from './calls.ts';
 import { chartsBlock, summaryPlan } from './html-charts.ts';
 import { REPORT_CLIENT_JS } from './html-client.ts';
 import { summaryDistributions } from './html-dist.ts';
