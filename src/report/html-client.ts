@@ -297,7 +297,7 @@ export const REPORT_CLIENT_JS = `
     S = data;
     Array.prototype.forEach.call(document.querySelectorAll('[data-chart]'), draw);
   }
-  window.OtaCharts = { render: render };
+  window.OtaCharts = { render: render, plots: plots };
   var pending = 0;
   window.addEventListener('resize', function () {
     cancelAnimationFrame(pending);

@@ -4,7 +4,7 @@
  * Saves a screenshot to test-artifacts/. Skips without chromium, except in CI (CI=1), where it fails.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +13,8 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runScenario } from '../../src/engine/run.ts';
+import { renderHtml } from '../../src/report/render-html.ts';
+import type { RunSummary } from '../../src/report/summary.ts';
 import { writeReport } from '../../src/report/write.ts';
 import { scenarioSchema } from '../../src/scenario/schema.ts';
 
@@ -43,7 +45,7 @@ const SCENARIO_INPUT = {
   },
   thresholds: { ota_check_duration: ['p(99) < 2s'] },
   // not settled early: at least 3 seconds of series for the time charts
-  stop: { duration: '3500ms' },
+  stop: { duration: '3500ms', whenSettled: false },
 };
 const SCENARIO_SOURCE = stringify(SCENARIO_INPUT);
 const scenario = scenarioSchema.parse(SCENARIO_INPUT);
@@ -75,6 +77,7 @@ function paintedPixels(chart: string, rgb?: [number, number, number]): Promise<n
 
 let tmp: string;
 let html: string;
+let summary: RunSummary;
 let context: BrowserContext | undefined;
 let page: Page;
 const problems: string[] = [];
@@ -86,13 +89,13 @@ beforeAll(async () => {
     return;
   }
   tmp = await mkdtemp(join(tmpdir(), 'ota-fleet-browser-'));
-  const { summary } = await runScenario({
+  ({ summary } = await runScenario({
     scenario,
     scenarioFile: 'report-browser.yaml',
     scenarioSource: SCENARIO_SOURCE,
     log: pino({ level: 'silent' }),
     workers: 1,
-  });
+  }));
   html = (await writeReport(summary, join(tmp, 'report'))).files.html;
   context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
     executablePath: CHROMIUM,
@@ -186,6 +189,41 @@ describe('report.html in chromium', () => {
     });
     // the threshold line (#9a6700 while it holds) is on the check latency chart
     expect(await paintedPixels('latency:check', [0x9a, 0x67, 0x00])).toBeGreaterThan(50);
+  });
+
+  it('legends show values before any hover, never bare "-" placeholders', async (ctx) => {
+    if (!haveChromium) ctx.skip(MISSING);
+    const values = await page.$$eval('.u-legend .u-value', (els) => els.map((e) => e.textContent ?? ''));
+    expect(values.length).toBeGreaterThan(20);
+    for (const v of values) expect(v).not.toMatch(/^\s*-*\s*$/);
+  });
+
+  it('without downloads: no bytes axis reading "1 B, 1 B, 0 B"; whole-number device ticks', async (ctx) => {
+    if (!haveChromium) ctx.skip(MISSING);
+    const s = structuredClone(summary);
+    for (const p of s.timeseries) {
+      p.bytes = 0;
+      p.active = p.t % 2; // 0/1 devices: the axis used to read 0, 0.2, 0.4 ...
+    }
+    const file = join(tmp, 'no-bytes.html');
+    await writeFile(file, renderHtml(s), 'utf8');
+    const other = await context!.newPage();
+    await other.goto(pathToFileURL(file).href);
+    await other.waitForFunction(
+      `document.querySelector('[data-chart="devices"]').hasAttribute('data-chart-ready')`,
+    );
+    const axes = (await other.evaluate(`(() => {
+      const p = window.OtaCharts.plots;
+      return {
+        throughput: p.throughput.plot.axes.map((a) => a._values),
+        devices: p.devices.plot.axes[1]._values,
+      };
+    })()`)) as { throughput: string[][]; devices: string[] };
+    await other.close();
+    expect(axes.throughput).toHaveLength(2); // seconds and requests/s only
+    expect(axes.throughput.flat().join(' ')).not.toMatch(/ B\b/);
+    expect(axes.devices.length).toBeGreaterThan(1);
+    for (const v of axes.devices) expect(v).toMatch(/^\d+$/);
   });
 
   it('saves a screenshot to test-artifacts/', async (ctx) => {

@@ -139,7 +139,6 @@ describe('report.html charts', () => {
     expect(s.timeseries).toHaveLength(600);
     const page = renderHtml(s);
     expect(page.length).toBeLessThan(1_000_000);
-    if (process.env.REPORT_SIZE) console.log(`600-second report.html: ${page.length} bytes`);
     expect(page).toContain('data-chart="spectrum:query-version"');
   });
 });
