@@ -91,6 +91,7 @@ export class DashboardModel {
   private verdict: DashboardState['verdict'] = { status: 'running', reasons: [] };
   private report: string | undefined;
   private stopReason: string | undefined;
+  private finalLive: LiveStats | undefined;
 
   constructor(
     private readonly scenario: Scenario,
@@ -136,6 +137,22 @@ export class DashboardModel {
     );
     if (summary.thresholds !== undefined) {
       this.thresholdResults = summary.thresholds.map(liveResult);
+    }
+    // the figures of the whole run, not of the last second's snapshot
+    const t = summary.totals;
+    const check = summary.calls.check;
+    const base = this.last?.live;
+    if (base !== undefined) {
+      const final: LiveStats = {
+        ...base,
+        requests: t.requests,
+        rps: Math.round(t.rps),
+        errorRate: t.errorRate,
+        upgraded: summary.rollout?.upgraded ?? base.upgraded,
+        devicesActive: 0,
+      };
+      if (check !== undefined && check.count > 0) final.checkP99Ms = check.latency.p99 / 1000;
+      this.finalLive = final;
     }
     const v = verdictOf(summary);
     this.verdict = { status: v.status, reasons: v.reasons };
@@ -185,7 +202,8 @@ export class DashboardModel {
       sectionsKey: key,
       sections: chartsBlock(plan),
     };
-    if (this.last !== undefined) state.live = this.last.live;
+    const live = this.finalLive ?? this.last?.live;
+    if (live !== undefined) state.live = live;
     if (plan.rollout) state.rollout = { targeted, convergence: convergenceOf(ts) };
     if (this.report !== undefined) state.report = this.report;
     if (this.stopReason !== undefined) state.stopReason = this.stopReason;

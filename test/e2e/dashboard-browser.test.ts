@@ -160,6 +160,8 @@ describe('the live dashboard in chromium', () => {
     const verdict = await page.getAttribute('#verdict', 'data-verdict');
     expect(verdict).toBe(result.summary.verdict?.status ?? 'passed');
     expect(await page.textContent('#thresholds')).toContain('p(99) < 5s');
+    // the cards end on the whole run's figures, not the last second's
+    expect(await page.textContent('#kpis')).toContain(result.summary.totals.requests.toLocaleString('en-US'));
     // the run's server has closed: the link opens the copy the page kept
     const html = await page.$eval('#report-link', (a) =>
       fetch((a as unknown as { href: string }).href).then((r) => r.text()),
