@@ -88,7 +88,7 @@ export function summaryDistributions(summary: RunSummary): Distributions {
     .filter(([, s]) => s.count > 0)
     .map(([c]) => c);
   return distributionsFrom(calls, (metric) => {
-    const encoded = summary.histograms[metric];
+    const encoded = (summary.histograms ?? {})[metric]; // older summaries may lack them
     return encoded === undefined ? undefined : decodeHistogram(encoded);
   });
 }
