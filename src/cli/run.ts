@@ -2,12 +2,14 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ArgumentsCamelCase, Argv } from 'yargs';
+import { type Dashboard, startDashboard } from '../dashboard/server.ts';
 import { type ChildEventSink, openChildEvents } from '../engine/child-events.ts';
 import { listenForControl } from '../engine/children.ts';
 import type { RunObserver } from '../engine/observer.ts';
 import { runProcesses } from '../engine/processes.ts';
 import { runScenario } from '../engine/run.ts';
 import { errorCodeOf, OtaFleetError } from '../error-codes.ts';
+import { parseThresholds } from '../metrics/threshold-spec.ts';
 import { type OutputSpec, parseOutFlags, startRunOutputs } from '../outputs/outputs.ts';
 import { renderText } from '../report/render-text.ts';
 import type { RunSummary } from '../report/summary.ts';
@@ -49,6 +51,8 @@ export interface RunArgs extends PolicyArgs {
   controlStdin?: boolean;
   /** Hidden, set by --processes: the fd of the events pipe to the parent (child-events.ts). */
   eventsFd?: number;
+  /** `--dashboard [HOST:]PORT`: serve the live dashboard there (loopback by default; 0 picks a port). */
+  dashboard?: string;
 }
 
 /** Parses `--shard i/n`. */
@@ -117,6 +121,13 @@ export interface RunCommandOptions {
   observers?: readonly RunObserver[];
   /** An output writes to stdout (`--out ndjson=-`): the end-of-run table goes to stderr. */
   stdoutTaken?: boolean;
+  /** Called once the `--dashboard` server listens (tests read its URL). */
+  onDashboard?: (dashboard: Dashboard) => void;
+}
+
+/** The `--dashboard` server of one run command, closed when the command ends. */
+interface DashboardSlot {
+  dashboard?: Dashboard;
 }
 
 /**
@@ -127,11 +138,12 @@ export interface RunCommandOptions {
 export async function runCommandHandler(args: RunArgs, o: RunCommandOptions = {}): Promise<RunCommandResult> {
   const events = args.eventsFd !== undefined ? openChildEvents(args.eventsFd) : undefined;
   let outputs: Awaited<ReturnType<typeof startRunOutputs>> | undefined;
+  const slot: DashboardSlot = {};
   try {
     outputs = await startRunOutputs({ metricsListen: args.metricsListen, outputs: args.outputs });
     if (outputs.metricsUrl !== undefined) process.stderr.write(`Metrics: ${outputs.metricsUrl}\n`);
     const observers = [...(o.observers ?? []), ...outputs.observers];
-    return await runAndReport(args, { ...o, observers, stdoutTaken: outputs.stdoutTaken }, events);
+    return await runAndReport(args, { ...o, observers, stdoutTaken: outputs.stdoutTaken }, events, slot);
   } catch (err) {
     events?.send({
       event: 'error',
@@ -141,6 +153,7 @@ export async function runCommandHandler(args: RunArgs, o: RunCommandOptions = {}
     throw err;
   } finally {
     await outputs?.close();
+    await slot.dashboard?.close();
     await events?.close();
   }
 }
@@ -149,6 +162,7 @@ async function runAndReport(
   args: RunArgs,
   o: RunCommandOptions,
   events: ChildEventSink | undefined,
+  slot: DashboardSlot,
 ): Promise<RunCommandResult> {
   const file = resolve(args.scenario);
   const loaded = await loadScenario(file);
@@ -168,6 +182,10 @@ async function runAndReport(
   const startAtMs = args.startAt !== undefined ? parseStartAt(args.startAt, Date.now()) : undefined;
   const gate = await prepareRunGate(scenario, args);
   const progress = createProgress({ quiet: args.quiet, durationMs: scenario.stop.duration });
+  const dashboard =
+    args.dashboard === undefined ? undefined : await openDashboard(args.dashboard, scenario, o);
+  slot.dashboard = dashboard;
+  if (dashboard) o = { ...o, observers: [...(o.observers ?? []), dashboard.observer] };
   if (args.processes !== undefined && args.processes > 1) {
     if (shard) throw new OtaFleetError('ERR_USAGE', '--processes and --shard do not go together');
     if (startAtMs !== undefined)
@@ -176,7 +194,14 @@ async function runAndReport(
         '--processes and --start-at do not go together (--processes starts its processes on one clock itself)',
       );
     // abortOnFail does not apply across processes: the thresholds judge the merged report at the end
-    return runInProcesses(args, file, gate, [interruptNotice, progress, ...(o.observers ?? [])], o);
+    return runInProcesses(
+      args,
+      file,
+      gate,
+      [interruptNotice, progress, ...(o.observers ?? [])],
+      o,
+      dashboard,
+    );
   }
   const observers = [interruptNotice, progress, ...(gate.abort ? [gate.abort] : []), ...(o.observers ?? [])];
   const dir = join(
@@ -224,7 +249,7 @@ async function runAndReport(
   } finally {
     unlisten?.();
   }
-  const exitCode = await finishRun(summary, dir, gate, o.stdoutTaken);
+  const exitCode = await finishRun(summary, dir, gate, o.stdoutTaken, dashboard);
   log.flush();
   return { dir, exitCode, summary };
 }
@@ -237,12 +262,25 @@ const interruptNotice: RunObserver = {
   },
 };
 
+/** Starts the `--dashboard` server and prints its URL. */
+async function openDashboard(listen: string, scenario: Scenario, o: RunCommandOptions): Promise<Dashboard> {
+  const dashboard = await startDashboard({
+    listen,
+    scenario,
+    thresholds: parseThresholds(scenario.thresholds ?? {}).thresholds,
+  });
+  process.stderr.write(`Dashboard: ${dashboard.url}\n`);
+  o.onDashboard?.(dashboard);
+  return dashboard;
+}
+
 /** Judges thresholds and baseline, writes the report, prints the summary; returns the run's exit code. */
 async function finishRun(
   summary: RunSummary,
   dir: string,
   gate: RunGate,
   stdoutTaken = false,
+  dashboard?: Dashboard,
 ): Promise<ExitCodeValue> {
   // the run has ended: a Ctrl-C from here on cuts nothing
   setInterruptMessage(
@@ -252,6 +290,7 @@ async function finishRun(
   );
   gate.finish(summary);
   const written = await writeReport(summary, dir);
+  dashboard?.finished(summary, written.files.html);
   const print = stdoutTaken ? process.stderr : process.stdout;
   print.write(`${renderText(summary)}\n`);
   print.write(`Report: ${written.files.html}\n        ${written.files.summary}\n`);
@@ -270,6 +309,7 @@ async function runInProcesses(
   gate: RunGate,
   observers: readonly RunObserver[],
   o: RunCommandOptions,
+  dashboard?: Dashboard,
 ): Promise<RunCommandResult> {
   if (!Number.isInteger(args.processes) || args.processes! < 1) {
     throw new OtaFleetError('ERR_USAGE', `--processes must be a positive integer (got ${args.processes})`);
@@ -288,7 +328,7 @@ async function runInProcesses(
     signal: interruptSignal,
     observers,
   });
-  const exitCode = await finishRun(summary, dir, gate, o.stdoutTaken);
+  const exitCode = await finishRun(summary, dir, gate, o.stdoutTaken, dashboard);
   return { dir, exitCode, summary };
 }
 
@@ -344,6 +384,11 @@ export const runCommand: Command<RunArgs> = {
         type: 'number',
         hidden: true,
         describe: 'Stream snapshots and a failure as JSON lines to this fd (--processes children)',
+      })
+      .option('dashboard', {
+        type: 'string',
+        describe:
+          'Serve a live dashboard at [HOST:]PORT while the run lasts (loopback by default; 0 picks a port)',
       })
       .option('quiet', { type: 'boolean', default: false, describe: 'No progress output' })
       .option('log-level', {

@@ -11,7 +11,7 @@ import { metricNameOf, parseMetricKey } from './keys.ts';
 import { callOfMetric, METRIC_CALLS } from './registry.ts';
 import type { FreshSummary, RunMeta } from './run-summary.ts';
 import type { MetricsSnapshot } from './snapshot.ts';
-import { callPoint, type TimePoint, TimeSeries } from './timeseries.ts';
+import { addTo, callPoint, type TimePoint, TimeSeries } from './timeseries.ts';
 
 /** Numbers for the terminal progress line (counts are cumulative unless named per second). */
 export interface LiveStats {
@@ -40,6 +40,8 @@ export interface MetricsSoFar {
   startedAtMs: number;
   counters: Readonly<Record<string, number>>;
   histograms: ReadonlyMap<string, Histogram>;
+  /** The per-second series so far (live views: the dashboard), when the aggregator keeps one. */
+  series?: () => TimePoint[];
 }
 
 /** Merges worker snapshots on the main thread; `finish` turns them into the run summary. */
@@ -62,10 +64,10 @@ export interface AggregatorOptions {
 /** Seconds of per-call latency the live p99 looks back over. */
 export const LIVE_WINDOW_SECONDS = 5;
 
-type SimpleKind = 'bytes' | 'upgraded' | 'devFailed' | 'cancelled' | 'dropped' | 'other';
+type SimpleKind = 'bytes' | 'upgraded' | 'devFailed' | 'cancelled' | 'dropped' | 'started' | 'other';
 type Role =
   | { kind: 'requests' | 'failed'; call: OtaCall | undefined }
-  | { kind: 'error'; code: string }
+  | { kind: 'error'; code: string; status: string | undefined; errno: string | undefined }
   | { kind: SimpleKind };
 
 const SIMPLE_ROLES: Readonly<Record<string, SimpleKind>> = {
@@ -84,7 +86,14 @@ function roleOf(key: string): Role {
       call: tags['call'] as OtaCall | undefined,
     };
   }
-  if (name === 'errors') return { kind: 'error', code: tags['code'] ?? 'unknown' };
+  if (name === 'errors')
+    return {
+      kind: 'error',
+      code: tags['code'] ?? 'unknown',
+      status: tags['status'],
+      errno: tags['ota_errno'] ?? tags['errno'],
+    };
+  if (name === 'devices_booted') return { kind: 'started' };
   return { kind: SIMPLE_ROLES[name] ?? 'other' };
 }
 
@@ -170,6 +179,11 @@ class SnapshotAggregator implements Aggregator {
         case 'error':
           point.errorsByCode[role.code] = (point.errorsByCode[role.code] ?? 0) + n;
           this.errorsByCode.set(role.code, (this.errorsByCode.get(role.code) ?? 0) + n);
+          if (role.status !== undefined) addTo(point, 'errorsByStatus', role.status, n);
+          if (role.errno !== undefined) addTo(point, 'errorsByErrno', role.errno, n);
+          break;
+        case 'started':
+          point.started = (point.started ?? 0) + n;
           break;
         case 'bytes':
           point.bytes += n;
@@ -187,6 +201,7 @@ class SnapshotAggregator implements Aggregator {
           this.running.cancelled += n;
           break;
         case 'dropped':
+          point.dropped = (point.dropped ?? 0) + n;
           this.running.dropped += n;
           break;
         case 'other':
@@ -246,7 +261,8 @@ class SnapshotAggregator implements Aggregator {
 
   peek(): MetricsSoFar {
     const { startedAtMs, counters, histograms } = this.state;
-    return { startedAtMs, counters, histograms };
+    const { series } = this.state;
+    return { startedAtMs, counters, histograms, series: () => series.live() };
   }
 
   finish(meta: RunMeta): FreshSummary {

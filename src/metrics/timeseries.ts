@@ -14,6 +14,9 @@ export interface CallPoint {
   p50: number;
   p90: number;
   p99: number;
+  /** Added later (schema stays compatible): absent in older summaries. */
+  p95?: number;
+  max?: number;
 }
 
 /**
@@ -31,6 +34,12 @@ export interface TimePoint {
   active: number;
   errorsByCode: Record<string, number>;
   calls: Partial<Record<OtaCall, CallPoint>>;
+  /** Devices started (devices_booted) and starts an arrival-rate model dropped in this second; absent when 0. */
+  started?: number;
+  dropped?: number;
+  /** Failed requests by HTTP status (`503`) and by platform errno (`errno 10403`), when tagged; absent when none. */
+  errorsByStatus?: Record<string, number>;
+  errorsByErrno?: Record<string, number>;
 }
 
 /** Seconds a bucket keeps its histograms after a newer second appeared (late snapshots, live p99). */
@@ -90,6 +99,24 @@ export class TimeSeries {
     }
   }
 
+  /**
+   * A copy of the series so far for live views (the dashboard): closed seconds as they are, open
+   * ones with percentiles read from their histograms now. Allocates: call about once a second.
+   */
+  live(): TimePoint[] {
+    return this.buckets.map((b, t) => {
+      if (t <= this.closedThrough || b.hist.size === 0) return b.point;
+      const calls: TimePoint['calls'] = {};
+      for (const [call, cp] of Object.entries(b.point.calls) as [OtaCall, CallPoint][]) {
+        const copy = { ...cp };
+        const h = b.hist.get(call);
+        if (h !== undefined && h.totalCount > 0) fillPercentiles(copy, h);
+        calls[call] = copy;
+      }
+      return { ...b.point, calls };
+    });
+  }
+
   /** The newest second seen, or -1. */
   get latestSecond(): number {
     return this.latest;
@@ -110,8 +137,7 @@ export class TimeSeries {
         const cp = bucket.point.calls[call];
         if (cp !== undefined && h.totalCount > 0) {
           cp.p50 = h.getValueAtPercentile(50);
-          cp.p90 = h.getValueAtPercentile(90);
-          cp.p99 = h.getValueAtPercentile(99);
+          fillPercentiles(cp, h);
         }
         h.reset();
         this.pool.push(h);
@@ -120,6 +146,26 @@ export class TimeSeries {
     }
     this.closedThrough = Math.max(this.closedThrough, upTo);
   }
+}
+
+function fillPercentiles(cp: CallPoint, h: Histogram): void {
+  cp.p50 = h.getValueAtPercentile(50);
+  cp.p90 = h.getValueAtPercentile(90);
+  cp.p95 = h.getValueAtPercentile(95);
+  cp.p99 = h.getValueAtPercentile(99);
+  cp.max = h.maxValue;
+}
+
+/** Adds `n` to `record[key]` of an optional record field of `point`, creating it. */
+export function addTo(
+  point: TimePoint,
+  field: 'errorsByStatus' | 'errorsByErrno',
+  key: string,
+  n: number,
+): void {
+  const rec = point[field] ?? {};
+  rec[key] = (rec[key] ?? 0) + n;
+  point[field] = rec;
 }
 
 /** A point of second `t` with nothing in it yet (`active` devices carried over). */

@@ -21,8 +21,12 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 }
 .verdict .status { font-size: 20px; font-weight: 700; letter-spacing: 0.02em; }
 .verdict ul { margin: 6px 0 0; padding-left: 20px; }
-.verdict.passed { border-left-color: var(--ok); }
-.verdict.passed .status { color: var(--ok); }
+.verdict.passed, .verdict.passing { border-left-color: var(--ok); }
+.verdict.passed .status, .verdict.passing .status { color: var(--ok); }
+.verdict.failing { border-left-color: var(--bad); }
+.verdict.failing .status { color: var(--bad); }
+small.live { font-size: 12px; color: #fff; background: var(--bad); border-radius: 4px; padding: 1px 6px; vertical-align: middle; }
+#report a { font-weight: 600; font-size: 16px; }
 .verdict.failed, .verdict.regressed, .verdict.refused, .verdict.stalled { border-left-color: var(--bad); }
 .verdict.failed .status, .verdict.regressed .status, .verdict.refused .status, .verdict.stalled .status { color: var(--bad); }
 .verdict .cause, .verdict .warning { margin: 6px 0 0; }
@@ -34,7 +38,7 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 .kpi { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
 .kpi .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: 0.04em; }
 .kpi .value { font-size: 20px; font-weight: 650; font-variant-numeric: tabular-nums; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap: 16px; }
 .chart { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px 6px; min-width: 0; }
 .chart h3 { margin: 0 0 6px; }
 .note { color: var(--muted); background: var(--panel); border: 1px dashed var(--line); border-radius: 8px; padding: 10px 14px; }
@@ -51,5 +55,12 @@ dl.facts dd { margin: 0; }
 pre.source { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; overflow: auto; max-height: 480px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 .uplot { font-family: inherit; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.scroll table { min-width: 560px; }
+@media (max-width: 640px) {
+  main { padding: 14px 10px 32px; }
+  .charts { grid-template-columns: 1fr; }
+  dl.facts { grid-template-columns: 1fr; }
+}
 @media print { .chart { break-inside: avoid; } }
 `;

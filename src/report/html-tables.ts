@@ -50,11 +50,16 @@ export function htmlTable(header: readonly string[], rows: readonly (readonly (C
       return `<tr>${tds.join('')}</tr>`;
     })
     .join('\n');
-  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 function latencyCells(l: LatencyStats): Cell[] {
   return [l.p50, l.p90, l.p95, l.p99, l.p99_9, l.max].map((v) => n(l.count > 0 ? formatMicros(v) : '-'));
+}
+
+/** min, mean and standard deviation (k6's avg/min, Gatling's mean and std-dev). */
+function spreadCells(l: LatencyStats): Cell[] {
+  return [l.min, l.mean, l.stddev].map((v) => n(l.count > 0 ? formatMicros(v) : '-'));
 }
 
 /** Per-call table: counts, failure share and latency percentiles (all and by outcome). */
@@ -67,6 +72,7 @@ export function callsTable(summary: RunSummary): string {
       { text: call },
       n(formatCount(s.count)),
       n(`${formatCount(s.failed)} (${share})`),
+      ...spreadCells(s.latency),
       ...latencyCells(s.latency),
     ]);
     if (s.failed > 0) {
@@ -74,27 +80,43 @@ export function callsTable(summary: RunSummary): string {
         { text: '↳ ok', cls: 'muted' },
         n(formatCount(s.latencyByOutcome.ok.count)),
         n(''),
+        ...spreadCells(s.latencyByOutcome.ok),
         ...latencyCells(s.latencyByOutcome.ok),
       ]);
       rows.push([
         { text: '↳ failed', cls: 'muted' },
         n(formatCount(s.latencyByOutcome.error.count)),
         n(''),
+        ...spreadCells(s.latencyByOutcome.error),
         ...latencyCells(s.latencyByOutcome.error),
       ]);
     }
   }
   if (rows.length === 0) return '<p class="note">No requests were made.</p>';
-  return htmlTable(['Call', 'Count#', 'Failed#', 'p50#', 'p90#', 'p95#', 'p99#', 'p99.9#', 'max#'], rows);
+  return htmlTable(
+    [
+      'Call',
+      'Count#',
+      'Failed#',
+      'min#',
+      'mean#',
+      'std-dev#',
+      'p50#',
+      'p90#',
+      'p95#',
+      'p99#',
+      'p99.9#',
+      'max#',
+    ],
+    rows,
+  );
 }
 
 /** Table of the other latency histograms (download TTFB, device upgrade duration, ...). */
 export function durationsTable(summary: RunSummary): string {
-  const rows = Object.entries(summary.durations).map(([key, l]) => [
-    { text: key },
-    n(formatCount(l.count)),
-    ...latencyCells(l),
-  ]);
+  const rows = Object.entries(summary.durations)
+    .filter(([, l]) => l.count > 0)
+    .map(([key, l]) => [{ text: key }, n(formatCount(l.count)), ...latencyCells(l)]);
   return htmlTable(['Histogram', 'Count#', 'p50#', 'p90#', 'p95#', 'p99#', 'p99.9#', 'max#'], rows);
 }
 

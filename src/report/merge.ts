@@ -9,7 +9,14 @@ import { OtaFleetError } from '../error-codes.ts';
 import { mergeErrorSamples } from '../metrics/error-samples.ts';
 import { buildSummary } from '../metrics/finish.ts';
 import { mergeEncodedHistograms } from '../metrics/snapshot.ts';
-import { type CallPoint, callPoint, emptyPoint, type TimePoint, TimeSeries } from '../metrics/timeseries.ts';
+import {
+  addTo,
+  type CallPoint,
+  callPoint,
+  emptyPoint,
+  type TimePoint,
+  TimeSeries,
+} from '../metrics/timeseries.ts';
 import type { OtaCall } from '../ota/routes.ts';
 import type { FreshSummary, RolloutBatch, RunMeta, RunSummary, ScenarioInfo, TargetInfo } from './summary.ts';
 
@@ -187,6 +194,12 @@ export function mergeTimeseries(inputs: readonly RunSummary[]): {
     into.p50 = mixQuantile(list, 0.5);
     into.p90 = mixQuantile(list, 0.9);
     into.p99 = mixQuantile(list, 0.99);
+    // p95 and max are newer fields: set only when every input had them
+    const live = list.filter((p) => p.count > 0);
+    if (live.length > 0 && live.every((p) => p.p95 !== undefined && p.max !== undefined)) {
+      into.p95 = live.length === 1 ? live[0]!.p95! : mixQuantile(live, 0.95);
+      into.max = Math.max(...live.map((p) => p.max!));
+    }
   }
   return { points, approximated };
 }
@@ -202,6 +215,10 @@ function addPoint(m: TimePoint, p: TimePoint, parts: Map<CallPoint, CallPoint[]>
   m.active += p.active;
   for (const [code, n] of Object.entries(p.errorsByCode))
     m.errorsByCode[code] = (m.errorsByCode[code] ?? 0) + n;
+  if (p.started !== undefined) m.started = (m.started ?? 0) + p.started;
+  if (p.dropped !== undefined) m.dropped = (m.dropped ?? 0) + p.dropped;
+  for (const field of ['errorsByStatus', 'errorsByErrno'] as const)
+    for (const [k, n] of Object.entries(p[field] ?? {})) addTo(m, field, k, n);
   for (const [call, cp] of Object.entries(p.calls) as Array<[OtaCall, CallPoint]>) {
     const into = callPoint(m, call);
     into.count += cp.count;

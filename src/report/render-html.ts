@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { activeCalls } from './calls.ts';
+import { chartsBlock, summaryPlan } from './html-charts.ts';
 import { REPORT_CLIENT_JS } from './html-client.ts';
+import { summaryDistributions } from './html-dist.ts';
 import { REPORT_CSS } from './html-style.ts';
 import {
   callsTable,
@@ -20,6 +21,7 @@ import {
   samplesTable,
   thresholdsTable,
 } from './html-tables.ts';
+import { type ChartView, summaryView } from './html-view.ts';
 import { runLine } from './render-text.ts';
 import type { RunSummary } from './summary.ts';
 import { verdictOf } from './verdict.ts';
@@ -27,7 +29,7 @@ import { verdictOf } from './verdict.ts';
 let assets: { js: string; css: string } | undefined;
 
 /** uPlot's minified JS and CSS, read once from node_modules. */
-function uplotAssets(): { js: string; css: string } {
+export function uplotAssets(): { js: string; css: string } {
   if (assets === undefined) {
     const require = createRequire(import.meta.url);
     const read = (id: string) => readFileSync(require.resolve(id), 'utf8');
@@ -37,18 +39,19 @@ function uplotAssets(): { js: string; css: string } {
 }
 
 /** Makes text safe inside a raw-text element (<script>/<style>): no closing tag can appear. */
-function rawText(text: string, tag: 'script' | 'style'): string {
+export function rawText(text: string, tag: 'script' | 'style'): string {
   return text.replace(new RegExp(`</(${tag})`, 'gi'), '<\\/$1');
 }
 
 /** The summary as inline JSON: `<` escaped as \u003c so nothing in it can close the script element. */
-export function inlineJson(summary: RunSummary): string {
+export function inlineJson(summary: RunSummary, view?: ChartView): string {
   const { histograms: _omitted, ...rest } = summary;
-  return JSON.stringify(rest).replace(/</g, '\\u003c');
+  return safeJson(view === undefined ? rest : { ...rest, view });
 }
 
-function chart(name: string, title: string): string {
-  return `<div class="chart" data-chart="${escapeHtml(name)}"><h3>${escapeHtml(title)}</h3><div class="plot"></div></div>`;
+/** JSON safe inside a script element (`<` as \\u003c). */
+export function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
 function verdictBlock(summary: RunSummary): string {
@@ -71,34 +74,7 @@ function verdictBlock(summary: RunSummary): string {
   return out;
 }
 
-function chartsBlock(summary: RunSummary): string {
-  const r = summary.rollout;
-  const convergence =
-    r !== undefined && r.targeted > 0
-      ? chart('convergence', `Devices upgraded over time (targeted ${r.targeted})`)
-      : '<p class="note">No rollout targeted any device in this run, so there is no convergence curve.</p>';
-  const hasSeries = summary.timeseries.length > 0;
-  const latency = activeCalls(summary)
-    .filter(([, s]) => s.count > 0)
-    .map(([c]) => chart(`latency:${c}`, `${c} latency (p50 / p99)`));
-  const hasErrors = summary.timeseries.some((p) => Object.keys(p.errorsByCode).length > 0);
-  const errorsChart = hasErrors ? `\n${chart('errors', 'Errors per second by code')}` : '';
-  return [
-    '<h2>Rollout convergence</h2>',
-    convergence,
-    '<h2>Latency over time</h2>',
-    hasSeries && latency.length > 0
-      ? `<div class="charts">${latency.join('\n')}</div>`
-      : '<p class="note">No requests were made.</p>',
-    '<h2>Throughput and errors</h2>',
-    hasSeries
-      ? `<div class="charts">${chart('throughput', 'Requests/s and bytes/s')}\n${chart('devices', 'Active devices')}${errorsChart}</div>`
-      : '<p class="note">No time series was recorded.</p>',
-    hasErrors ? '' : '<p class="note">No errors were recorded.</p>',
-  ].join('\n');
-}
-
-function body(summary: RunSummary): string {
+function body(summary: RunSummary, view: ChartView): string {
   const parts = [
     `<header><h1>${escapeHtml(summary.scenario.name)}</h1><p class="sub">${escapeHtml(runLine(summary))}</p></header>`,
     verdictBlock(summary),
@@ -113,12 +89,13 @@ function body(summary: RunSummary): string {
     );
   }
   parts.push(
-    chartsBlock(summary),
+    `<div id="chart-sections">${chartsBlock(summaryPlan(summary, view))}</div>`,
     '<h2>Calls</h2>',
     callsTable(summary),
     cutTable(summary),
-    '<h2>Other durations</h2>',
-    durationsTable(summary),
+    ...(Object.values(summary.durations).some((l) => l.count > 0)
+      ? ['<h2>Other durations</h2>', durationsTable(summary)]
+      : []),
     '<h2>Errors</h2>',
     errorsTable(summary),
     samplesTable(summary),
@@ -136,6 +113,7 @@ function body(summary: RunSummary): string {
 /** Renders the summary as one self-contained HTML page (uPlot and data inlined; no network). */
 export function renderHtml(summary: RunSummary): string {
   const { js, css } = uplotAssets();
+  const view = summaryView(summary, summaryDistributions(summary));
   const title = `ota-fleet · ${summary.scenario.name} · ${summary.run.startedAt}`;
   return `<!doctype html>
 <html lang="en">
@@ -149,10 +127,10 @@ export function renderHtml(summary: RunSummary): string {
 </head>
 <body>
 <main>
-${body(summary)}
+${body(summary, view)}
 <footer>Generated by ${escapeHtml(`${summary.tool.name} ${summary.tool.version}`)} from summary.json (schemaVersion ${summary.schemaVersion}).</footer>
 </main>
-<script id="summary-data" type="application/json">${inlineJson(summary)}</script>
+<script id="summary-data" type="application/json">${inlineJson(summary, view)}</script>
 <script>${rawText(js, 'script')}</script>
 <script>${REPORT_CLIENT_JS}</script>
 </body>
