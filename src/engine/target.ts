@@ -62,9 +62,15 @@ export async function prepareTarget(s: Scenario, opts: PrepareOptions): Promise<
     if (s.target.host) info.host = s.target.host;
     if (s.product.accessKey) info.productKey = s.product.accessKey;
     if (opts.deviceKeys) info.deviceKeys = opts.deviceKeys;
+    if (s.target.mqtt) info.mqttUrl = s.target.mqtt;
     return { info, embedded: false, notes: [], stop: async () => {} };
   }
   return prepareEmbedded(s, opts.log);
+}
+
+/** True when some profile learns of tasks over MQTT (the embedded server then runs its broker). */
+export function usesPush(s: Scenario): boolean {
+  return s.profiles.some((p) => p.notify !== 'poll');
 }
 
 /** `root` is the run's logger without a module: the target logs as `target`, the rollout as `rollout`. */
@@ -76,6 +82,7 @@ async function prepareEmbedded(s: Scenario, root: Logger): Promise<PreparedTarge
       dialect: s.target.dialect,
       noTaskErrno: s.target.noTaskErrno,
       seedDemo: false,
+      ...(usesPush(s) ? { mqttPort: 0 } : {}),
     });
   } catch (err) {
     throw new OtaFleetError(
@@ -83,7 +90,10 @@ async function prepareEmbedded(s: Scenario, root: Logger): Promise<PreparedTarge
       `the embedded OTA server did not start: ${(err as Error).message}`,
     );
   }
-  log.info({ url: server.url, serverPid: server.pid }, 'embedded server started');
+  log.info(
+    { url: server.url, mqttUrl: (server as { mqttUrl?: string }).mqttUrl, serverPid: server.pid },
+    'embedded server started',
+  );
   try {
     const admin = createAdminClient(server.url, server.adminToken);
     const product = await admin.createProduct({
@@ -100,6 +110,8 @@ async function prepareEmbedded(s: Scenario, root: Logger): Promise<PreparedTarge
     });
     const info: TargetInfo = { origin: server.url, productId: product.id, productKey: product.accessKey };
     if (s.target.host) info.host = s.target.host;
+    const mqttUrl = (server as { mqttUrl?: string }).mqttUrl;
+    if (mqttUrl) info.mqttUrl = mqttUrl;
     if (device) info.deviceKeys = Object.fromEntries(created.devices.map((d) => [d.name, d.key]));
     const packages = new Map<string, number>();
     for (const p of s.rollout?.packages ?? []) {
