@@ -87,6 +87,7 @@ export function startMqttLink(o: MqttLinkOptions): MqttLink {
     new Promise<SessionEnd>((resolve) => {
       const { recorder, clock, settings } = o;
       const t0 = clock.now();
+      const topic = informTopic(o.productId, o.device);
       const sock = open(settings.host, settings.port);
       const parser = mqttPacket.parser({ protocolVersion: 4 });
       let up = false;
@@ -127,6 +128,7 @@ export function startMqttLink(o: MqttLinkOptions): MqttLink {
       };
       const onPublish = (p: mqttPacket.IPublishPacket) => {
         if (p.qos > 0 && p.messageId !== undefined) send({ cmd: 'puback', messageId: p.messageId });
+        if (p.topic !== topic) return;
         const receivedAt = clock.now();
         const parsed = parseInform(p.payload as Buffer | string);
         if (!parsed.ok) {
@@ -160,13 +162,16 @@ export function startMqttLink(o: MqttLinkOptions): MqttLink {
               return fail('ERR_MQTT_CONNECT_REFUSED', `CONNACK return code ${p.returnCode}`, 'refused');
             up = true;
             connected = true;
-            recorder.recordDuration('mqtt_connect_duration', Math.max(1, Math.round((clock.now() - t0) * 1000)));
+            recorder.recordDuration(
+              'mqtt_connect_duration',
+              Math.max(1, Math.round((clock.now() - t0) * 1000)),
+            );
             recorder.count('mqtt_connections_up');
             messageId = 1;
             send({
               cmd: 'subscribe',
               messageId,
-              subscriptions: [{ topic: informTopic(o.productId, o.device), qos: 1 }],
+              subscriptions: [{ topic, qos: 1 }],
             });
             void keepAlive();
             return;
@@ -194,7 +199,8 @@ export function startMqttLink(o: MqttLinkOptions): MqttLink {
         else fail('ERR_MQTT_CONNECT_FAILED', 'connection closed before CONNACK', 'failed');
       });
       void clock.sleep(settings.connectTimeoutMs).then(() => {
-        if (!up) fail('ERR_MQTT_CONNECT_TIMEOUT', `no CONNACK within ${settings.connectTimeoutMs} ms`, 'failed');
+        if (!up)
+          fail('ERR_MQTT_CONNECT_TIMEOUT', `no CONNACK within ${settings.connectTimeoutMs} ms`, 'failed');
       });
       const password = o.password();
       send({

@@ -172,7 +172,11 @@ export const METRICS: Readonly<Record<MetricName, MetricDef>> = {
   device_reboots: c('device_reboots', 'count', 'Simulated device reboots mid-flow'),
   download_resumes: c('download_resumes', 'count', 'Downloads resumed with a Range request'),
   request_retries: c('request_retries', 'count', 'Requests retried after an error'),
-  mqtt_connections_up: c('mqtt_connections_up', 'count', 'Device MQTT sessions accepted (CONNACK 0), reconnects included'),
+  mqtt_connections_up: c(
+    'mqtt_connections_up',
+    'count',
+    'Device MQTT sessions accepted (CONNACK 0), reconnects included',
+  ),
   mqtt_connections_failed: c(
     'mqtt_connections_failed',
     'count',

@@ -45,7 +45,10 @@ const batchAction = z.strictObject({
     .meta(describe('Retry policy of the batch (default: no retry)')),
   notify: z
     .strictObject({
-      mqtt: z.boolean().default(false).meta(describe('Publish ota/inform to targeted devices when the batch starts')),
+      mqtt: z
+        .boolean()
+        .default(false)
+        .meta(describe('Publish ota/inform to targeted devices when the batch starts')),
       url: z.url().optional().meta(describe('HTTP notification URL of the batch')),
     })
     .optional()
