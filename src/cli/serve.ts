@@ -38,6 +38,8 @@ export interface ServeArgs {
   'demo-bandwidth': number;
   'reset-demo': boolean;
   'log-format': LogFormatChoice;
+  'mqtt-port'?: number;
+  'mqtt-host'?: string;
 }
 
 /** `--log-format`: `auto` is pretty on a terminal, NDJSON otherwise. */
@@ -107,6 +109,8 @@ export function serveOptions(args: ServeArgs): OtaServerOptions {
   if (args.data !== undefined) options.dataFile = args.data;
   if (args['admin-token'] !== undefined) options.adminToken = args['admin-token'];
   if (args['cors-origin'] !== undefined) options.corsOrigin = args['cors-origin'];
+  if (args['mqtt-port'] !== undefined) options.mqttPort = args['mqtt-port'];
+  if (args['mqtt-host'] !== undefined) options.mqttHost = args['mqtt-host'];
   return options;
 }
 
@@ -125,13 +129,18 @@ function listeningOn(server: Pick<OtaServer, 'url' | 'host' | 'port'>): string {
 
 /** The lines `serve` prints on stdout once listening. */
 export function renderServeBanner(
-  server: Pick<OtaServer, 'url' | 'host' | 'port' | 'adminToken' | 'options' | 'demo'>,
+  server: Pick<OtaServer, 'url' | 'host' | 'port' | 'adminToken' | 'options' | 'demo'> & {
+    mqttUrl?: string | undefined;
+  },
 ): string {
   const lines = [
     `ota-fleet reference OTA server listening on ${listeningOn(server)} (${server.options.dialect} dialect)`,
     `admin token: ${server.adminToken}`,
     `data: ${server.options.dataFile === ':memory:' ? 'in memory (lost on exit; use --data FILE to keep it)' : server.options.dataFile}`,
   ];
+  if (server.mqttUrl !== undefined) {
+    lines.push(`mqtt: ${server.mqttUrl} (MQTT 3.1.1 broker for the ota/inform push)`);
+  }
   if (server.demo) {
     const d = server.demo;
     lines.push(
@@ -173,6 +182,12 @@ function builder(y: Argv) {
         default: '127.0.0.1',
         describe: 'interface to bind (beyond loopback the admin token is required)',
       })
+      .option('mqtt-port', {
+        type: 'number',
+        describe:
+          'run the MQTT broker of the ota/inform push on this port (0 = any free port); off unless given',
+      })
+      .option('mqtt-host', { type: 'string', describe: 'interface the MQTT broker binds (default: --host)' })
       .option('data', { type: 'string', describe: 'SQLite file to keep state in (default: in memory)' })
       .option('dialect', {
         choices: ['studio', 'fuse'] as const,

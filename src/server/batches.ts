@@ -19,14 +19,15 @@ function launch(
   targets: DeviceState[],
   now: number,
 ) {
-  ctx.state.store.transaction(() => {
-    ctx.state.addTasks(batch, pkg, targets, now);
+  const tasks = ctx.state.store.transaction(() => {
+    const added = ctx.state.addTasks(batch, pkg, targets, now);
     batch.targeted = targets.length;
     batch.startedAt = now;
     batch.status = targets.length === 0 ? 'completed' : 'running';
     if (targets.length === 0) batch.finishedAt = now;
     if (batch.notifyUrl !== null) batch.push = 'pending';
     ctx.state.saveBatch(batch);
+    return added;
   });
   ctx.log.info(
     { batch: batch.id, kind: batch.kind, targeted: batch.targeted, skipped: batch.skipped },
@@ -37,6 +38,7 @@ function launch(
       batch.id,
       targets.map((d) => d.name),
     );
+  if (batch.notifyMqtt) ctx.informer.inform(tasks);
 }
 
 /** Starts a batch now: creates a pending task for each eligible device in one transaction. */
@@ -72,6 +74,9 @@ export function createBatch(ctx: ServerContext, pkg: PackageRecord, input: Creat
     const unknown = input.devices.filter((n) => !byName?.has(n));
     if (unknown.length > 0) throw badRequest(`unknown devices: ${unknown.slice(0, 5).join(', ')}`);
   }
+  if (input.notify?.mqtt === true && !ctx.informer.enabled) {
+    throw conflict('notify.mqtt needs the MQTT broker: start the server with --mqtt-port');
+  }
   const startAt = input.startAt !== undefined && input.startAt > now ? input.startAt : now;
   const batch = ctx.state.addBatch({
     packageId: pkg.id,
@@ -83,7 +88,8 @@ export function createBatch(ctx: ServerContext, pkg: PackageRecord, input: Creat
     timeoutMs: Math.round((input.timeoutSec ?? DEFAULT_TIMEOUT_SEC) * 1000),
     retryCount: input.retry?.count ?? 0,
     retryIntervalMs: Math.round((input.retry?.intervalSec ?? 0) * 1000),
-    notifyUrl: input.notifyUrl ?? null,
+    notifyUrl: input.notify?.url ?? input.notifyUrl ?? null,
+    notifyMqtt: input.notify?.mqtt === true,
     status: 'scheduled',
     targeted: 0,
     skipped: 0,
@@ -117,6 +123,7 @@ export function startVerification(
     retryCount: 0,
     retryIntervalMs: 0,
     notifyUrl: null,
+    notifyMqtt: false,
     status: 'scheduled',
     targeted: 0,
     skipped: 0,

@@ -13,6 +13,8 @@ import type { DemoInfo } from './demo.ts';
 /** A reference server in a child process. */
 export interface SpawnedOtaServer {
   url: string;
+  /** The MQTT broker's URL when spawned with `mqttPort`. */
+  mqttUrl?: string;
   adminToken: string;
   pid: number;
   demo: DemoInfo | undefined;
@@ -128,6 +130,7 @@ export async function spawnOtaServer(
     url: String(line.url),
     adminToken: String(line.adminToken),
     pid: child.pid ?? 0,
+    ...(typeof line.mqttUrl === 'string' ? { mqttUrl: line.mqttUrl } : {}),
     demo: line.demo as DemoInfo | undefined,
     exited,
     stderrTail: () => tail,

@@ -62,6 +62,10 @@ export interface OtaServerOptions {
   contentCacheBytes?: number;
   /** The one other web origin (e.g. `http://localhost:5173`) allowed to call the management API, with CORS headers; default none. */
   corsOrigin?: string;
+  /** Port of the embedded MQTT broker (0: any free port); off when absent. */
+  mqttPort?: number;
+  /** Interface the MQTT broker binds; default `host`. */
+  mqttHost?: string;
 }
 
 /** Options with every default filled in. */
@@ -90,6 +94,9 @@ export interface ResolvedServerOptions {
   loopbackOnly: boolean;
   /** The origin allowed cross-origin (lower case, no trailing slash), or undefined. */
   corsOrigin: string | undefined;
+  /** The MQTT broker's port, or undefined when it is off. */
+  mqttPort: number | undefined;
+  mqttHost: string;
 }
 
 /** Body-size limits, in bytes. */
@@ -158,6 +165,10 @@ export function resolveServerOptions(options: OtaServerOptions = {}): ResolvedSe
   if (options.adminToken !== undefined && !/^[\x21-\x7e]{8,200}$/.test(options.adminToken)) {
     fail('adminToken must be 8-200 printable ASCII characters without spaces');
   }
+  const { mqttPort } = options;
+  if (mqttPort !== undefined && (!Number.isInteger(mqttPort) || mqttPort < 0 || mqttPort > 65535)) {
+    fail(`mqttPort must be 0..65535 (got ${mqttPort})`);
+  }
   let faults: FaultConfig = {};
   if (options.faults !== undefined) {
     const parsed = parseFaultConfig(options.faults);
@@ -196,5 +207,7 @@ export function resolveServerOptions(options: OtaServerOptions = {}): ResolvedSe
     requireAdminToken: options.requireAdminToken === true || !isLoopbackHost(host),
     loopbackOnly: isLoopbackHost(host),
     corsOrigin: parseOrigin(options.corsOrigin),
+    mqttPort,
+    mqttHost: options.mqttHost ?? host,
   };
 }

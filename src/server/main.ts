@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     url: server.url,
     adminToken: server.adminToken,
     pid: process.pid,
+    mqttUrl: server.mqttUrl,
     demo: server.demo,
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);

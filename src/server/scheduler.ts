@@ -28,6 +28,7 @@ export function runDue(ctx: ServerContext, now: number): number {
       const task = state.liveTasks.get(id);
       if (!task) continue;
       state.retry(task, now);
+      if (state.batches.get(task.batchId)?.notifyMqtt) ctx.informer.inform([task]);
       changed++;
     }
     for (const batch of state.batches.values()) {

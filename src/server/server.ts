@@ -17,6 +17,7 @@ import type { ServerContext } from './context.ts';
 import { type DemoInfo, resetDemo, seedDemo } from './demo.ts';
 import { handleDeviceCall } from './device-api.ts';
 import { createFaultInjector } from './faults.ts';
+import { type MqttBroker, startMqttBroker } from './mqtt/broker.ts';
 import { createPusher } from './push.ts';
 import { newRequestId, sendEnvelope } from './reply.ts';
 import { runDue, startScheduler } from './scheduler.ts';
@@ -38,6 +39,8 @@ export interface OtaServer {
   port: number;
   adminToken: string;
   options: ResolvedServerOptions;
+  /** The MQTT broker's URL (`mqtt://127.0.0.1:PORT`) when `mqttPort` was set. */
+  mqttUrl: string | undefined;
   /** Present when `seedDemo` was set. */
   demo: DemoInfo | undefined;
   /** Runs the scheduler once now (starts due batches, expires timeouts, retries); returns changes. */
@@ -170,6 +173,7 @@ function createContext(opts: ResolvedServerOptions, state: OtaState, adminToken:
       timers.add(t);
     },
     notify: () => undefined,
+    informer: { enabled: false, url: undefined, inform: () => undefined },
   };
   const shutdown = (): void => {
     closed = true;
@@ -202,9 +206,15 @@ export async function startOtaServer(options: StartOtaServerOptions = {}): Promi
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(ctx, err, socket));
   server.on('connect', (_req: IncomingMessage, socket: Socket) => onConnect(ctx, socket));
   let port: number;
+  let broker: MqttBroker | undefined;
   try {
+    if (opts.mqttPort !== undefined) {
+      broker = await startMqttBroker(ctx, { host: opts.mqttHost, port: opts.mqttPort });
+      ctx.informer = broker;
+    }
     port = await listen(server, opts.port, opts.host);
   } catch (err) {
+    await broker?.close();
     state.store.close();
     throw err;
   }
@@ -222,6 +232,7 @@ export async function startOtaServer(options: StartOtaServerOptions = {}): Promi
     port,
     adminToken,
     options: opts,
+    mqttUrl: broker?.url,
     demo,
     runScheduler: (now = Date.now()) => runDue(ctx, now),
     close() {
@@ -231,6 +242,7 @@ export async function startOtaServer(options: StartOtaServerOptions = {}): Promi
         const done = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await done;
+        await broker?.close();
         await pusher.close();
         state.store.close();
         log.info('reference OTA server closed');

@@ -1,5 +1,6 @@
 /** Request counters of the reference server (never logged per request; read via GET /api/stats). */
 import { OTA_CALLS, type OtaCall } from '../ota/routes.ts';
+import type { MqttStats } from './api/types.ts';
 
 /** Counts of one device call: requests, and replies by errno (download: by `Ota-Errno`). */
 export interface CallStats {
@@ -14,6 +15,7 @@ export interface ServerStats {
   /** Requests to unknown routes (404), malformed requests (clientError) and management requests. */
   other: { notFound: number; clientErrors: number; management: number };
   push: { sent: number; failed: number };
+  mqtt: MqttStats;
 }
 
 /** Fresh counters. */
@@ -25,6 +27,14 @@ export function createStats(now: number): ServerStats {
     calls,
     other: { notFound: 0, clientErrors: 0, management: 0 },
     push: { sent: 0, failed: 0 },
+    mqtt: {
+      connected: 0,
+      connectsRefused: 0,
+      aclRefused: 0,
+      informsSent: 0,
+      repliesOk: 0,
+      repliesIgnored: 0,
+    },
   };
 }
 

@@ -36,6 +36,7 @@ const systemRoutes: ApiRoute[] = [
         liveTasks: ctx.state.liveTasks.size,
         uptimeMs: req.now - ctx.stats.startedAt,
       };
+      if (ctx.informer.url !== undefined) health.mqtt = ctx.informer.url;
       return ok(health);
     },
   },
@@ -44,12 +45,13 @@ const systemRoutes: ApiRoute[] = [
     path: '/api/stats',
     body: 'none',
     handle(ctx, req) {
-      const { calls, other, push, startedAt } = ctx.stats;
+      const { calls, other, push, mqtt, startedAt } = ctx.stats;
       const stats: StatsInfo = {
         uptimeMs: req.now - startedAt,
         calls,
         other,
         push,
+        mqtt,
         faults: ctx.faults.counts,
         tokenCache: ctx.auth.cacheSize,
         tokenCacheBytes: ctx.auth.cacheBytes,

@@ -97,22 +97,30 @@ export const verificationSchema = z.union([
   z.strictObject({ skip: z.literal(true) }),
 ]);
 
-export const createBatchSchema = z.strictObject({
-  name: z.string().min(1).max(64).optional(),
-  fromVersion: version.nullable(),
-  devices: z.array(deviceName).min(1).max(1_000_000).optional(),
-  startAt: z.number().int().nonnegative().max(8.64e15).optional(),
-  timeoutSec: z
-    .number()
-    .positive()
-    .max(7 * 86_400)
-    .optional(),
-  retry: z
-    .strictObject({ count: z.number().int().min(0).max(10), intervalSec: z.number().min(0).max(86_400) })
-    .optional(),
-  notifyUrl: z.url({ protocol: /^https?$/ }).optional(),
-  skipVerification: z.boolean().optional(),
-});
+export const createBatchSchema = z
+  .strictObject({
+    name: z.string().min(1).max(64).optional(),
+    fromVersion: version.nullable(),
+    devices: z.array(deviceName).min(1).max(1_000_000).optional(),
+    startAt: z.number().int().nonnegative().max(8.64e15).optional(),
+    timeoutSec: z
+      .number()
+      .positive()
+      .max(7 * 86_400)
+      .optional(),
+    retry: z
+      .strictObject({ count: z.number().int().min(0).max(10), intervalSec: z.number().min(0).max(86_400) })
+      .optional(),
+    notifyUrl: z.url({ protocol: /^https?$/ }).optional(),
+    notify: z
+      .strictObject({ mqtt: z.boolean().optional(), url: z.url({ protocol: /^https?$/ }).optional() })
+      .optional(),
+    skipVerification: z.boolean().optional(),
+  })
+  .refine((b) => b.notifyUrl === undefined || b.notify?.url === undefined, {
+    message: 'give the push URL once: notify.url or notifyUrl',
+    path: ['notify', 'url'],
+  });
 
 export const cancelBatchSchema = z.strictObject({ scope: z.enum(['all', 'scheduled']).optional() });
 

@@ -24,6 +24,18 @@ export interface HealthInfo {
   devices: number;
   liveTasks: number;
   uptimeMs: number;
+  /** The broker's URL (`mqtt://127.0.0.1:PORT`) when the server runs one. */
+  mqtt?: string;
+}
+
+/** Counters of the MQTT broker (all zero when it is off). `connected` is the current connection count. */
+export interface MqttStats {
+  connected: number;
+  connectsRefused: number;
+  aclRefused: number;
+  informsSent: number;
+  repliesOk: number;
+  repliesIgnored: number;
 }
 
 /** GET /api/stats */
@@ -32,6 +44,7 @@ export interface StatsInfo {
   calls: Record<OtaCall, { requests: number; replies: Record<string, number> }>;
   other: { notFound: number; clientErrors: number; management: number };
   push: { sent: number; failed: number };
+  mqtt: MqttStats;
   faults: FaultCounts;
   /** Verified tokens cached, and their estimated bytes. */
   tokenCache: number;
@@ -153,6 +166,8 @@ export interface CreateBatchInput {
   timeoutSec?: number;
   retry?: { count: number; intervalSec: number };
   notifyUrl?: string;
+  /** How the batch notifies its devices: MQTT `ota/inform` (needs the broker) and/or the HTTP push URL. */
+  notify?: { mqtt?: boolean; url?: string };
   skipVerification?: boolean;
 }
 export interface BatchCounts {
@@ -178,9 +193,13 @@ export interface BatchInfo {
   timeoutSec: number;
   retry: { count: number; intervalSec: number };
   notifyUrl: string | null;
+  notify: { mqtt: boolean; url: string | null };
   targeted: number;
   skipped: number;
   counts: BatchCounts;
+  /** MQTT informs sent for the batch's tasks, and how many tasks acknowledged one. */
+  notified: number;
+  acknowledged: number;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
@@ -202,6 +221,11 @@ export interface TaskInfo {
   deadlineAt: number | null;
   retryAt: number | null;
   finishedAt: number | null;
+  /** MQTT informs sent for this task. */
+  notified: number;
+  /** True once the device answered an inform of this task (`inform_reply`); when, in `acknowledgedAt`. */
+  acknowledged: boolean;
+  acknowledgedAt: number | null;
 }
 export interface TaskList {
   total: number;

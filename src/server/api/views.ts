@@ -87,6 +87,9 @@ export function taskInfo(t: TaskRecord, device: string): TaskInfo {
     deadlineAt: t.deadlineAt,
     retryAt: t.retryAt,
     finishedAt: t.finishedAt,
+    notified: t.notified,
+    acknowledged: t.ackedAt !== null,
+    acknowledgedAt: t.ackedAt,
   };
 }
 
@@ -119,9 +122,11 @@ export function batchInfo(store: OtaStore, b: BatchRecord, pkg: PackageRecord | 
     timeoutSec: b.timeoutMs / 1000,
     retry: { count: b.retryCount, intervalSec: b.retryIntervalMs / 1000 },
     notifyUrl: b.notifyUrl,
+    notify: { mqtt: b.notifyMqtt, url: b.notifyUrl },
     targeted: b.targeted,
     skipped: b.skipped,
     counts: batchCounts(store, b.id),
+    ...store.batchInformTotals(b.id),
     createdAt: b.createdAt,
     startedAt: b.startedAt,
     finishedAt: b.finishedAt,

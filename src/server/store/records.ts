@@ -55,6 +55,8 @@ export interface BatchRecord {
   retryCount: number;
   retryIntervalMs: number;
   notifyUrl: string | null;
+  /** True when the batch notifies its devices over MQTT (`ota/inform`) at its start and each retry. */
+  notifyMqtt: boolean;
   status: BatchStatus;
   targeted: number;
   skipped: number;
@@ -84,4 +86,10 @@ export interface TaskRecord {
   /** When a failed task with retries left goes back to pending (null otherwise). */
   retryAt: number | null;
   finishedAt: number | null;
+  /** MQTT informs sent for this task (every attempt, every connect). */
+  notified: number;
+  /** Id of the last inform sent (a reply must carry an id sent to this device for this task). */
+  informId: string | null;
+  /** When the device last acknowledged an inform of this task (`inform_reply`), or null. */
+  ackedAt: number | null;
 }

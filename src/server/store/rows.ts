@@ -65,6 +65,7 @@ export function toBatch(r: Row): BatchRecord {
     retryCount: r.retry_count as number,
     retryIntervalMs: r.retry_interval_ms as number,
     notifyUrl: (r.notify_url as string | null) ?? null,
+    notifyMqtt: r.notify_mqtt === 1,
     status: r.status as BatchStatus,
     targeted: r.targeted as number,
     skipped: r.skipped as number,
@@ -92,5 +93,8 @@ export function toTask(r: Row): TaskRecord {
     deadlineAt: (r.deadline_at as number | null) ?? null,
     retryAt: (r.retry_at as number | null) ?? null,
     finishedAt: (r.finished_at as number | null) ?? null,
+    notified: (r.notified as number | null) ?? 0,
+    informId: (r.inform_id as string | null) ?? null,
+    ackedAt: (r.acked_at as number | null) ?? null,
   };
 }

@@ -183,6 +183,9 @@ export function createOtaState(store: OtaStore, log: Logger) {
             deadlineAt: now + batch.timeoutMs,
             retryAt: null,
             finishedAt: null,
+            notified: 0,
+            informId: null,
+            ackedAt: null,
           };
           const task = { ...t, id: store.insertTask(t) };
           track(task);

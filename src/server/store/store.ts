@@ -38,6 +38,23 @@ CREATE INDEX IF NOT EXISTS tasks_by_retry ON tasks (retry_at) WHERE retry_at IS 
 CREATE INDEX IF NOT EXISTS tasks_retrying_by_batch ON tasks (batch_id) WHERE retry_at IS NOT NULL;
 `;
 
+// Columns added after the first schema (the MQTT push): created on open if an older file lacks them.
+const ADDED_COLUMNS: readonly [table: string, column: string, definition: string][] = [
+  ['batches', 'notify_mqtt', 'INTEGER NOT NULL DEFAULT 0'],
+  ['tasks', 'notified', 'INTEGER NOT NULL DEFAULT 0'],
+  ['tasks', 'inform_id', 'TEXT'],
+  ['tasks', 'acked_at', 'INTEGER'],
+];
+
+function addMissingColumns(db: Database.Database): void {
+  for (const [table, column, definition] of ADDED_COLUMNS) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (!columns.some((c) => c.name === column)) {
+      db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
+  }
+}
+
 const TASK_COLUMNS =
   'batch_id, package_id, device_id, module, status, step, attempts, reason, created_at, updated_at, deadline_at, retry_at, finished_at';
 
@@ -65,6 +82,7 @@ export function openStore(file: string) {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.exec(SCHEMA);
+  addMissingColumns(db);
   const s = {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare(
@@ -90,8 +108,8 @@ export function openStore(file: string) {
     setVerified: db.prepare('UPDATE packages SET verified = 1 WHERE id = ?'),
     insertBatch: db.prepare(
       `INSERT INTO batches (package_id, name, kind, from_version, devices, start_at, timeout_ms, retry_count,
-       retry_interval_ms, notify_url, status, targeted, skipped, created_at, started_at, finished_at, push)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       retry_interval_ms, notify_url, status, targeted, skipped, created_at, started_at, finished_at, push,
+       notify_mqtt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     updateBatch: db.prepare(
       'UPDATE batches SET status = ?, targeted = ?, skipped = ?, started_at = ?, finished_at = ?, push = ? WHERE id = ?',
@@ -105,6 +123,11 @@ export function openStore(file: string) {
        retry_at = ?, finished_at = ? WHERE id = ?`,
     ),
     taskById: db.prepare('SELECT * FROM tasks WHERE id = ?'),
+    setTaskInform: db.prepare('UPDATE tasks SET notified = ?, inform_id = ? WHERE id = ?'),
+    setTaskAck: db.prepare('UPDATE tasks SET acked_at = ? WHERE id = ?'),
+    batchInformTotals: db.prepare(
+      'SELECT COALESCE(SUM(notified), 0) AS notified, COUNT(acked_at) AS acknowledged FROM tasks WHERE batch_id = ?',
+    ),
     liveTasks: db.prepare(`SELECT * FROM tasks WHERE status IN ${LIVE} OR retry_at IS NOT NULL`),
     dueDeadlines: db.prepare(`SELECT id FROM tasks WHERE status IN ${LIVE} AND deadline_at <= ?`).pluck(),
     dueRetries: db.prepare('SELECT id FROM tasks WHERE retry_at IS NOT NULL AND retry_at <= ?').pluck(),
@@ -196,6 +219,7 @@ export function openStore(file: string) {
           b.startedAt,
           b.finishedAt,
           b.push,
+          b.notifyMqtt ? 1 : 0,
         ).lastInsertRowid,
       ),
     updateBatch: (b: BatchRecord) =>
@@ -220,6 +244,13 @@ export function openStore(file: string) {
       return r ? toTask(r) : undefined;
     },
     liveTasks: () => (s.liveTasks.all() as Row[]).map(toTask),
+    /** Writes a task's inform count and last inform id. */
+    setTaskInform: (t: TaskRecord) => void s.setTaskInform.run(t.notified, t.informId, t.id),
+    /** Writes when a task's inform was acknowledged. */
+    setTaskAck: (t: TaskRecord) => void s.setTaskAck.run(t.ackedAt, t.id),
+    /** Informs sent for a batch's tasks, and how many tasks acknowledged one. */
+    batchInformTotals: (batchId: number) =>
+      s.batchInformTotals.get(batchId) as { notified: number; acknowledged: number },
     dueDeadlines: (now: number) => s.dueDeadlines.all(now) as number[],
     dueRetries: (now: number) => s.dueRetries.all(now) as number[],
     batchCounts: (batchId: number) => s.batchCounts.all(batchId) as { status: number; n: number }[],
