@@ -91,7 +91,7 @@ async function prepareEmbedded(s: Scenario, root: Logger): Promise<PreparedTarge
     );
   }
   log.info(
-    { url: server.url, mqttUrl: (server as { mqttUrl?: string }).mqttUrl, serverPid: server.pid },
+    { url: server.url, mqttUrl: server.mqttUrl, serverPid: server.pid },
     'embedded server started',
   );
   try {
@@ -110,7 +110,7 @@ async function prepareEmbedded(s: Scenario, root: Logger): Promise<PreparedTarge
     });
     const info: TargetInfo = { origin: server.url, productId: product.id, productKey: product.accessKey };
     if (s.target.host) info.host = s.target.host;
-    const mqttUrl = (server as { mqttUrl?: string }).mqttUrl;
+    const mqttUrl = server.mqttUrl;
     if (mqttUrl) info.mqttUrl = mqttUrl;
     if (device) info.deviceKeys = Object.fromEntries(created.devices.map((d) => [d.name, d.key]));
     const packages = new Map<string, number>();
