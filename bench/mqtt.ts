@@ -126,11 +126,17 @@ async function main(counts: number[]): Promise<void> {
   const rows: ClientFigure[] = [];
   for (const n of counts) {
     for (const kind of ['mqtt-packet', 'mqtt.js']) {
-      const b = spawn(process.execPath, ['--import', 'tsx', self, 'broker'], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const port = Number(await firstLine(b));
-      const c = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', self, 'client', kind, String(n), String(port)], {
+      const b = spawn(process.execPath, ['--import', 'tsx', self, 'broker'], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
+      const port = Number(await firstLine(b));
+      const c = spawn(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', self, 'client', kind, String(n), String(port)],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       const line = await firstLine(c);
       rows.push(JSON.parse(line) as ClientFigure);
       c.kill();
@@ -148,7 +154,4 @@ async function main(counts: number[]): Promise<void> {
 const [role, ...rest] = process.argv.slice(2);
 if (role === 'broker') void broker();
 else if (role === 'client') void client(rest[0]!, Number(rest[1]), Number(rest[2]));
-else
-  void main(
-    role ? [role, ...rest].map(Number) : [2000, 10_000],
-  );
+else void main(role ? [role, ...rest].map(Number) : [2000, 10_000]);

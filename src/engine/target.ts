@@ -90,10 +90,7 @@ async function prepareEmbedded(s: Scenario, root: Logger): Promise<PreparedTarge
       `the embedded OTA server did not start: ${(err as Error).message}`,
     );
   }
-  log.info(
-    { url: server.url, mqttUrl: server.mqttUrl, serverPid: server.pid },
-    'embedded server started',
-  );
+  log.info({ url: server.url, mqttUrl: server.mqttUrl, serverPid: server.pid }, 'embedded server started');
   try {
     const admin = createAdminClient(server.url, server.adminToken);
     const product = await admin.createProduct({
