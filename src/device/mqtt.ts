@@ -111,7 +111,8 @@ export function startMqttLink(o: MqttLinkOptions): MqttLink {
         endSession = undefined;
         if (why === 'closed' && up && !sock.destroyed) {
           send({ cmd: 'disconnect' });
-          sock.end();
+          // the DISCONNECT flushed, the socket goes: a stopped run holds no MQTT socket open
+          sock.end(() => sock.destroy());
         } else sock.destroy();
         resolve(why);
       };
