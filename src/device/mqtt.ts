@@ -48,6 +48,8 @@ export interface MqttLinkOptions {
 export interface MqttLink {
   /** True while a session is up (CONNACK accepted). */
   readonly connected: boolean;
+  /** True while a session is up and the broker has granted the inform subscription (SUBACK). */
+  readonly subscribed: boolean;
   /** Resolves when the link has ended (the clock stopped or `close()` was called). */
   readonly ended: Promise<void>;
   /** Disconnects and stops reconnecting. */
@@ -70,6 +72,7 @@ export function reconnectDelay(policy: MqttSettings['reconnect'], attempt: numbe
 export function startMqttLink(o: MqttLinkOptions): MqttLink {
   let closed = false;
   let connected = false;
+  let subscribed = false;
   let endSession: ((why: SessionEnd) => void) | undefined;
   let wakeBackoff: (() => void) | undefined;
   const seen: string[] = [];
@@ -108,6 +111,7 @@ export function startMqttLink(o: MqttLinkOptions): MqttLink {
         if (done) return;
         done = true;
         connected = false;
+        subscribed = false;
         endSession = undefined;
         if (why === 'closed' && up && !sock.destroyed) {
           send({ cmd: 'disconnect' });
@@ -184,6 +188,7 @@ export function startMqttLink(o: MqttLinkOptions): MqttLink {
           case 'suback':
             if (p.granted.some((g) => typeof g === 'number' && g >= 0x80))
               fail('ERR_MQTT_SUBSCRIBE_REFUSED', 'SUBACK refused the inform topic', 'refused');
+            else subscribed = true;
             return;
           default:
             return;
@@ -235,6 +240,9 @@ export function startMqttLink(o: MqttLinkOptions): MqttLink {
   return {
     get connected() {
       return connected;
+    },
+    get subscribed() {
+      return subscribed;
     },
     ended,
     close,
