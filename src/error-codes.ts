@@ -37,6 +37,14 @@ export const ERROR_CODES = {
   ERR_OTA_SIZE_MISMATCH: 'the downloaded package size differs from the task size',
   ERR_OTA_MD5_MISMATCH: 'the downloaded package md5 differs from the task md5',
   ERR_OTA_RANGE_MISMATCH: 'a download reply covers other bytes than were asked for',
+  // MQTT push (spec §5): a device's connection to the broker
+  ERR_MQTT_CONNECT_REFUSED: 'the broker refused the MQTT login (CONNACK return code, e.g. 4 bad credentials)',
+  ERR_MQTT_CONNECT_FAILED: 'the MQTT connection could not be opened or closed before the CONNACK',
+  ERR_MQTT_CONNECT_TIMEOUT: 'no CONNACK within the connect timeout',
+  ERR_MQTT_SUBSCRIBE_REFUSED: 'the broker refused the subscription to the inform topic',
+  ERR_MQTT_DROPPED: 'an established MQTT connection was lost (closed, reset or no PINGRESP)',
+  ERR_MQTT_PROTOCOL: 'bytes from the broker that are not valid MQTT',
+  ERR_MQTT_BAD_INFORM: 'an ota/inform message that does not parse (no string id)',
 } as const;
 
 /** A stable error code. */

@@ -12,6 +12,7 @@ import { backoffDelay, type CallContext, callOta, sampleFailure } from './calls.
 import { type DownloadSettings, downloadStep, type SavedDownload, savedFor } from './download.ts';
 import { drawFaultPlan, type FaultPlan } from './faults.ts';
 import { type ModuleOutcomes, noteTaskEnded, noteTaskSeen } from './module-outcomes.ts';
+import { type MqttLink, type MqttSettings, startMqttLink } from './mqtt.ts';
 import { jitter } from './random.ts';
 
 /** Everything one device needs; built by the worker. */
@@ -26,6 +27,22 @@ export interface DeviceOptions {
   mode: 'loop' | 'visit';
   /** `clock.now()` at which the device boots. */
   bootAt: number;
+  /**
+   * The broker of a push device (profile `notify: mqtt | both`) and its product id: the device keeps
+   * one MQTT connection, logging in with the token of its HTTP calls. Absent: the device only polls.
+   */
+  mqtt?: { settings: MqttSettings; productId: string; open?: Parameters<typeof startMqttLink>[0]['open'] };
+}
+
+/** What the poll loop knows of the push: informs wake its sleep. */
+interface PushState {
+  link: MqttLink;
+  /** `clock.now()` of the earliest inform not yet followed by a check reply. */
+  informAt?: number;
+  /** An inform arrived since the current pass began: run another pass at once. */
+  pending: boolean;
+  /** Ends the current wait between passes. */
+  wake?: () => void;
 }
 
 /** A task as the check call returns it. */
@@ -74,6 +91,58 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
   await ctx.clock.sleepUntil(opts.bootAt);
   if (ctx.clock.stopped) return;
   ctx.recorder.count('devices_booted');
+  const push = opts.profile.notify !== 'poll' && opts.mqtt ? startPush(opts) : undefined;
+  try {
+    await runPasses(state, push);
+  } finally {
+    push?.link.close();
+    await push?.link.ended;
+  }
+}
+
+/** Connects a push device to its broker; each new inform wakes the device's wait between passes. */
+function startPush(opts: DeviceOptions): PushState {
+  const { ctx } = opts;
+  const m = opts.mqtt!;
+  const push: PushState = { pending: false } as PushState;
+  push.link = startMqttLink({
+    settings: m.settings,
+    productId: m.productId,
+    device: opts.name,
+    password: () => ctx.credentials.headers().Authorization,
+    clock: ctx.clock,
+    rng: ctx.rng,
+    recorder: ctx.recorder,
+    onInform: (_inform, receivedAt) => {
+      push.informAt ??= receivedAt;
+      push.pending = true;
+      push.wake?.();
+    },
+    ...(m.open ? { open: m.open } : {}),
+  });
+  return push;
+}
+
+/**
+ * Waits between passes: until the poll time (`both`, `poll`), an inform (`mqtt`, `both`) or the stop.
+ * A push-only device has no poll time and waits for an inform.
+ */
+async function waitNextPass(state: DeviceState, push: PushState | undefined, pollAt: number): Promise<void> {
+  const { ctx, profile } = state.opts;
+  if (!push) return ctx.clock.sleepUntil(pollAt);
+  if (push.pending) return;
+  await new Promise<void>((resolve) => {
+    push.wake = resolve;
+    if (profile.notify === 'mqtt') void ctx.clock.whenStopped.then(resolve);
+    else void ctx.clock.sleepUntil(pollAt).then(resolve);
+  });
+  push.wake = undefined;
+}
+
+/** The passes of a booted device: report the version, check each module, carry a task out, wait. */
+async function runPasses(state: DeviceState, push: PushState | undefined): Promise<void> {
+  const { opts } = state;
+  const { ctx } = opts;
   let rebooted = true;
   // when the next request is meant to go out: the poll's scheduled time for its first request, then
   // the end of the previous one (so a slow reply is counted once, in its own latency)
@@ -104,6 +173,10 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
       }
       const out = await callOta(ctx, 'check', 'GET', cached.path, undefined, at);
       at = ctx.clock.now();
+      if (push?.informAt !== undefined && out.kind === 'reply') {
+        ctx.recorder.recordDuration('inform_to_check', Math.max(1, Math.round((at - push.informAt) * 1000)));
+        push.informAt = undefined;
+      }
       if (out.kind !== 'reply' || out.envelope.errno !== Errno.OK) continue;
       const parsed = parseCheckTask(out.envelope.data);
       if (!parsed.ok) {
@@ -128,7 +201,12 @@ export async function runDevice(opts: DeviceOptions): Promise<void> {
     }
     if (opts.mode === 'visit') return;
     at = ctx.clock.now() + jitter(opts.profile.pollInterval, opts.profile.pollJitter, ctx.rng.next());
-    await ctx.clock.sleepUntil(at);
+    await waitNextPass(state, push, at);
+    if (push?.pending) {
+      // woken by an inform: check at once (the inform's receipt is where inform_to_check starts)
+      push.pending = false;
+      at = ctx.clock.now();
+    }
   }
 }
 

@@ -26,6 +26,10 @@ export function openFilesLimit(): number {
 export function socketsNeeded(s: Scenario, devices: number, workers: number): number {
   const concurrent =
     s.load.model === 'arrival-rate' && s.load.maxDevices ? Math.min(devices, s.load.maxDevices) : devices;
+  return httpSockets(s, concurrent, workers) + mqttSockets(s, concurrent);
+}
+
+function httpSockets(s: Scenario, concurrent: number, workers: number): number {
   switch (s.connections.mode) {
     case 'shared':
       return Math.min(concurrent, Math.max(workers, s.connections.poolSize));
@@ -33,6 +37,14 @@ export function socketsNeeded(s: Scenario, devices: number, workers: number): nu
     case 'per-request':
       return concurrent;
   }
+}
+
+/** One MQTT socket per push device (profile notify mqtt / both), by the push profiles' share of the weight. */
+export function mqttSockets(s: Scenario, concurrent: number): number {
+  if (s.target.url !== 'embedded' && !s.target.mqtt) return 0;
+  const total = s.profiles.reduce((n, p) => n + p.weight, 0);
+  const push = s.profiles.reduce((n, p) => n + (p.notify === 'poll' ? 0 : p.weight), 0);
+  return total > 0 ? Math.ceil((concurrent * push) / total) : 0;
 }
 
 /** Throws ERR_FD_LIMIT, naming the limit and what to change, when the scenario cannot fit. */
@@ -46,7 +58,8 @@ export function assertFitsFdLimit(
   if (need + FD_RESERVE <= limit) return;
   throw new OtaFleetError(
     'ERR_FD_LIMIT',
-    `this run would hold up to ${need} sockets open at once (connections.mode: ${s.connections.mode}, ${devices} devices), ` +
+    `this run would hold up to ${need} sockets open at once (connections.mode: ${s.connections.mode}, ${devices} devices` +
+      `${mqttSockets(s, devices) > 0 ? `, ${mqttSockets(s, devices)} of them MQTT connections of push devices` : ''}), ` +
       `but one process may open at most ${limit} files (${FD_RESERVE} kept for the process itself). ` +
       `Lower fleet.count${s.load.model === 'arrival-rate' ? ' or load.maxDevices' : ''}, use connections.mode: shared, ` +
       'or split the fleet over processes with --processes N (or machines with --shard i/n).',

@@ -20,6 +20,8 @@ export interface TargetInfo {
   productKey?: string;
   /** Device name → device key (base64), for device-level tokens. */
   deviceKeys?: Record<string, string>;
+  /** The MQTT broker push devices connect to (`mqtt://host:port`), when the target has one. */
+  mqttUrl?: string;
 }
 
 /** The task a worker runs: its slice of the fleet for the whole run. */

@@ -94,6 +94,7 @@ export function createRolloutPlayer(o: RolloutOptions): RolloutPlayer {
             timeoutSec: b.timeout / 1000,
             ...(b.retry ? { retry: { count: b.retry.count, intervalSec: b.retry.interval / 1000 } } : {}),
             skipVerification: verify === 'skip',
+            ...(b.notify ? { notify: b.notify } : {}),
           });
           batches.set(b.name ?? `batch-${batches.size + 1}`, info.id);
           log.info({ batch: info.name, targeted: info.targeted, status: info.status }, 'batch created');

@@ -64,6 +64,7 @@ export async function prepareTarget(s: Scenario, opts: PrepareOptions): Promise<
     if (s.target.host) info.host = s.target.host;
     if (s.product.accessKey) info.productKey = s.product.accessKey;
     if (opts.deviceKeys) info.deviceKeys = opts.deviceKeys;
+    if (s.target.mqtt) info.mqttUrl = s.target.mqtt;
     const prepared: PreparedTarget = { info, embedded: false, notes: [], stop: async () => {} };
     if (s.rollout && s.target.admin && opts.playRollout !== false)
       await attachRemoteRollout(prepared, s, s.target.admin, opts.log);
@@ -121,6 +122,11 @@ async function attachRemoteRollout(
   };
 }
 
+/** True when some profile learns of tasks over MQTT (the embedded server then runs its broker). */
+export function usesPush(s: Scenario): boolean {
+  return s.profiles.some((p) => p.notify !== 'poll');
+}
+
 /** `root` is the run's logger without a module: the target logs as `target`, the rollout as `rollout`. */
 async function prepareEmbedded(s: Scenario, root: Logger): Promise<PreparedTarget> {
   const log = root.child({ module: 'target' });
@@ -130,6 +136,7 @@ async function prepareEmbedded(s: Scenario, root: Logger): Promise<PreparedTarge
       dialect: s.target.dialect,
       noTaskErrno: s.target.noTaskErrno,
       seedDemo: false,
+      ...(usesPush(s) ? { mqttPort: 0 } : {}),
     });
   } catch (err) {
     throw new OtaFleetError(
@@ -137,7 +144,7 @@ async function prepareEmbedded(s: Scenario, root: Logger): Promise<PreparedTarge
       `the embedded OTA server did not start: ${(err as Error).message}`,
     );
   }
-  log.info({ url: server.url, serverPid: server.pid }, 'embedded server started');
+  log.info({ url: server.url, mqttUrl: server.mqttUrl, serverPid: server.pid }, 'embedded server started');
   try {
     const admin = createAdminClient(server.url, server.adminToken);
     const product = await admin.createProduct({
@@ -154,6 +161,8 @@ async function prepareEmbedded(s: Scenario, root: Logger): Promise<PreparedTarge
     });
     const info: TargetInfo = { origin: server.url, productId: product.id, productKey: product.accessKey };
     if (s.target.host) info.host = s.target.host;
+    const mqttUrl = server.mqttUrl;
+    if (mqttUrl) info.mqttUrl = mqttUrl;
     if (device) info.deviceKeys = Object.fromEntries(created.devices.map((d) => [d.name, d.key]));
     const packages = new Map<string, number>();
     for (const p of s.rollout?.packages ?? []) {

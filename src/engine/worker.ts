@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import type { CallContext } from '../device/calls.ts';
 import { type Clock, createClock } from '../device/clock.ts';
 import { runDevice } from '../device/device.ts';
+import type { MqttSettings } from '../device/mqtt.ts';
 import { createRng, deviceSeed, pickWeighted } from '../device/random.ts';
 import { type CodedError, errorCodeOf } from '../error-codes.ts';
 import type { DeviceMode, FleetFacts, LoadHost, WorkerSlice } from '../load/model.ts';
@@ -16,6 +17,7 @@ import { Errno, ModuleType, type ModuleTypeValue } from '../ota/codes.ts';
 import { assignFleetVersions } from '../ota/fleet-versions.ts';
 import { devicePath } from '../ota/routes.ts';
 import { deviceName } from '../scenario/names.ts';
+import type { Profile } from '../scenario/schema.ts';
 import { createDispatcherSet } from '../transport/dispatchers.ts';
 import { createInFlightRegistry } from '../transport/in-flight.ts';
 import type { MainMessage, WorkerDone, WorkerInit, WorkerMessage } from './protocol.ts';
@@ -49,6 +51,7 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
   const expected = new Set<number>([s.target.noTaskErrno, Errno.TASK_FINISHED, Errno.TASK_CANCELLED]);
   const t0 = clock.now() + (init.startEpochMs - Date.now());
   let active = 0;
+  const broker = init.target.mqttUrl ? new URL(init.target.mqttUrl) : undefined;
   const post = (m: WorkerMessage) => port.postMessage(m);
   const timer = setInterval(() => {
     recorder.gauge('devices_active', active);
@@ -90,6 +93,9 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
       ctx,
       mode,
       bootAt,
+      ...(broker && profile.notify !== 'poll'
+        ? { mqtt: { settings: mqttSettings(profile, broker), productId: init.target.productId } }
+        : {}),
     })
       .catch((err: unknown) => {
         post({ type: 'error', workerIndex: init.workerIndex, error: codedError(err) });
@@ -138,6 +144,17 @@ export default async function runWorker(init: WorkerInit): Promise<WorkerDone> {
   inner.close();
   port.close();
   return { workerIndex: init.workerIndex };
+}
+
+/** A push profile's MQTT session settings against the target's broker. */
+function mqttSettings(profile: Profile, broker: URL): MqttSettings {
+  return {
+    host: broker.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(broker.port || 1883),
+    keepaliveSec: Math.max(1, Math.round(profile.mqtt.keepalive / 1000)),
+    connectTimeoutMs: profile.mqtt.connectTimeout,
+    reconnect: { baseDelay: profile.mqtt.reconnectDelay, maxDelay: profile.mqtt.reconnectMaxDelay },
+  };
 }
 
 /** What the load models read of the fleet section. */

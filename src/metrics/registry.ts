@@ -30,6 +30,8 @@ export const HISTOGRAM_NAMES = [
   'ota_query_version_duration',
   'device_upgrade_duration',
   'ota_request_cut_age',
+  'mqtt_connect_duration',
+  'inform_to_check',
 ] as const;
 /** Name of a histogram metric. */
 export type HistogramName = (typeof HISTOGRAM_NAMES)[number];
@@ -51,6 +53,11 @@ export const COUNTER_NAMES = [
   'device_reboots',
   'download_resumes',
   'request_retries',
+  'mqtt_connections_up',
+  'mqtt_connections_failed',
+  'mqtt_connections_dropped',
+  'mqtt_informs_received',
+  'mqtt_informs_duplicate',
 ] as const;
 /** Name of a counter metric. */
 export type CounterName = (typeof COUNTER_NAMES)[number];
@@ -112,6 +119,14 @@ export const METRICS: Readonly<Record<MetricName, MetricDef>> = {
     'Age at the stop of a request the stop cut in flight (a lower bound of its latency)',
     ['call'],
   ),
+  mqtt_connect_duration: h(
+    'mqtt_connect_duration',
+    'Time from opening a device MQTT connection to the accepted CONNACK',
+  ),
+  inform_to_check: h(
+    'inform_to_check',
+    'Push latency: from the receipt of an ota/inform to the reply of the check it started',
+  ),
   ota_requests: c('ota_requests', 'count', 'Requests completed (a reply or an error), by call', ['call']),
   ota_requests_cut: c(
     'ota_requests_cut',
@@ -157,6 +172,24 @@ export const METRICS: Readonly<Record<MetricName, MetricDef>> = {
   device_reboots: c('device_reboots', 'count', 'Simulated device reboots mid-flow'),
   download_resumes: c('download_resumes', 'count', 'Downloads resumed with a Range request'),
   request_retries: c('request_retries', 'count', 'Requests retried after an error'),
+  mqtt_connections_up: c(
+    'mqtt_connections_up',
+    'count',
+    'Device MQTT sessions accepted (CONNACK 0), reconnects included',
+  ),
+  mqtt_connections_failed: c(
+    'mqtt_connections_failed',
+    'count',
+    'Device MQTT connection attempts that did not come up (refused, failed, timed out), by code',
+    ['code'],
+  ),
+  mqtt_connections_dropped: c('mqtt_connections_dropped', 'count', 'Established device MQTT sessions lost'),
+  mqtt_informs_received: c('mqtt_informs_received', 'count', 'ota/inform messages received (new ids)'),
+  mqtt_informs_duplicate: c(
+    'mqtt_informs_duplicate',
+    'count',
+    'ota/inform messages whose id the device had already seen (answered, not acted on)',
+  ),
   devices_active: g('devices_active', 'Devices currently running a flow'),
 };
 

@@ -1,7 +1,7 @@
 /** HTML fragments (tables and fact lists) of report.html; every value passes through `escapeHtml`. */
 import { ERROR_CODES } from '../error-codes.ts';
 import type { LatencyStats } from '../metrics/snapshot.ts';
-import { activeCalls } from './calls.ts';
+import { activeCalls, mqttFigures } from './calls.ts';
 import {
   formatBytes,
   formatCount,
@@ -238,6 +238,11 @@ export function kpiCards(summary: RunSummary): string {
     const d = summary.rollout.devices;
     if (d !== undefined)
       cards.push(['Devices upgraded', `${formatCount(d.upgraded)}/${formatCount(d.withTask)}`]);
+  }
+  const m = mqttFigures(summary);
+  if (m) {
+    cards.push(['MQTT informs', formatCount(m.informs)]);
+    cards.push(['inform→check p99', m.informToCheckP99 !== null ? formatMicros(m.informToCheckP99) : '-']);
   }
   if (t.devices.startsDropped > 0) cards.push(['Dropped starts', formatCount(t.devices.startsDropped)]);
   return cards

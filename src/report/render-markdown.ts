@@ -3,7 +3,7 @@
  * line of key figures, then tables of calls, rollout, errors and thresholds. Run details fold away.
  */
 
-import { activeCalls } from './calls.ts';
+import { activeCalls, mqttFigures } from './calls.ts';
 import {
   formatBytes,
   formatCount,
@@ -94,6 +94,11 @@ function headline(summary: RunSummary): string[] {
       `module tasks upgraded **${formatCount(r.upgraded)}/${formatCount(r.targeted)}** (${formatPercent(r.upgradedFraction)})${devices}, p90 ${formatMillis(r.timeTo.p90)}`,
     );
   }
+  const m = mqttFigures(summary);
+  if (m)
+    parts.push(
+      `MQTT push: ${formatCount(m.informs)} informs, inform→check p99 ${m.informToCheckP99 !== null ? formatMicros(m.informToCheckP99) : '-'}, ${formatCount(m.dropped)} sessions dropped`,
+    );
   out.push(parts.join(' · '), '');
   return out;
 }

@@ -3,7 +3,7 @@
  * rollout line, errors by code, thresholds and notes. Plain text, no colours, ≤ 110 columns.
  */
 import { ERROR_CODES } from '../error-codes.ts';
-import { activeCalls } from './calls.ts';
+import { activeCalls, mqttFigures } from './calls.ts';
 import {
   formatBytes,
   formatCount,
@@ -128,6 +128,13 @@ function totalsLines(summary: RunSummary): string[] {
     `  tasks      final outcomes of module tasks: upgraded ${formatCount(d.upgraded)} · failed ${formatCount(d.failed)}` +
       ` · cancelled ${formatCount(d.cancelled)} (attempts: ${formatCount(t.failedRequests)} failed requests, ${formatCount(t.retries)} retries)`,
   ];
+  const m = mqttFigures(summary);
+  if (m)
+    lines.push(
+      `  mqtt       sessions up ${formatCount(m.up)} · failed ${formatCount(m.failed)} · dropped ${formatCount(m.dropped)}` +
+        ` · informs ${formatCount(m.informs)} · duplicate informs ${formatCount(m.duplicates)}` +
+        (m.informToCheckP99 !== null ? ` · inform→check p99 ${formatMicros(m.informToCheckP99)}` : ''),
+    );
   const durations = Object.entries(summary.durations).filter(([, l]) => l.count > 0);
   const width = Math.max(0, ...durations.map(([key]) => key.length));
   for (const [key, l] of durations) {

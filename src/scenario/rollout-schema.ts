@@ -43,6 +43,16 @@ const batchAction = z.strictObject({
     })
     .optional()
     .meta(describe('Retry policy of the batch (default: no retry)')),
+  notify: z
+    .strictObject({
+      mqtt: z
+        .boolean()
+        .default(false)
+        .meta(describe('Publish ota/inform to targeted devices when the batch starts')),
+      url: z.url().optional().meta(describe('HTTP notification URL of the batch')),
+    })
+    .optional()
+    .meta(describe('How the platform notifies the targeted devices (default: none; devices poll)')),
 });
 
 /** One timed step of the rollout script. */

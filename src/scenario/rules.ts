@@ -75,6 +75,21 @@ export function urlTargetNeedsProduct(s: Pick<Scenario, 'target' | 'product'>): 
   return out;
 }
 
+/** `push-needs-broker`: a push profile (notify mqtt / both) on a URL target needs target.mqtt. */
+export function pushNeedsBroker(s: Pick<Scenario, 'target' | 'profiles'>): Finding[] {
+  if (s.target.url === 'embedded' || s.target.mqtt) return [];
+  return s.profiles.flatMap((p, i) =>
+    p.notify === 'poll'
+      ? []
+      : [
+          error(
+            ['profiles', i, 'notify'],
+            `notify: ${p.notify} needs the broker of the URL target: set target.mqtt (e.g. "mqtt://host:1883")`,
+          ),
+        ],
+  );
+}
+
 /** `batch-package-exists`: a batch names a package of rollout.packages. */
 export function batchPackageExists(s: Pick<Scenario, 'rollout'>): Finding[] {
   if (!s.rollout) return [];
@@ -349,6 +364,7 @@ function rule<K extends Section>(
 export const scenarioRules: readonly ScenarioRule[] = [
   rule('rollout-needs-embedded', ['target', 'rollout'], rolloutNeedsEmbedded),
   rule('url-target-needs-product', ['target', 'product'], urlTargetNeedsProduct),
+  rule('push-needs-broker', ['target', 'profiles'], pushNeedsBroker),
   rule('unique-names', [], uniqueNames),
   rule('versions-cover-modules', ['fleet'], versionsCoverModules),
   rule('device-names-valid', ['fleet'], deviceNamesValid),

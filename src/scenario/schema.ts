@@ -59,6 +59,14 @@ export const targetSchema = z
           'Play the rollout script against this `ota-fleet serve` (URL targets); a sharded run plays it in shard 1 only',
         ),
       ),
+    mqtt: z
+      .url({ protocol: /^mqtt$/, error: 'must be an mqtt URL such as "mqtt://127.0.0.1:1883"' })
+      .optional()
+      .meta(
+        describe(
+          'MQTT broker of a URL target, for profiles with notify mqtt or both (the embedded target wires its own)',
+        ),
+      ),
   })
   .prefault({})
   .meta(describe('Where the devices send their requests'));
@@ -164,6 +172,23 @@ export const profileSchema = z.strictObject({
   name: z.string().min(1).meta(describe('Profile name, shown in reports')),
   weight: weight.default(1).meta(describe('Share of the fleet, relative to the other profiles')),
   pollInterval: duration.prefault('30s').meta(describe('Time between task checks')),
+  notify: z
+    .enum(['poll', 'mqtt', 'both'])
+    .default('poll')
+    .meta(
+      describe(
+        'How the device learns of a task: poll on pollInterval; mqtt: an ota/inform on its MQTT connection; both: inform plus pollInterval as a fallback',
+      ),
+    ),
+  mqtt: z
+    .strictObject({
+      keepalive: duration.prefault('60s').meta(describe('MQTT keep-alive (PINGREQ interval)')),
+      connectTimeout: duration.prefault('10s').meta(describe('Longest wait for the CONNACK')),
+      reconnectDelay: duration.prefault('1s').meta(describe('First reconnect delay; doubles each failure')),
+      reconnectMaxDelay: duration.prefault('30s').meta(describe('Longest reconnect delay')),
+    })
+    .prefault({})
+    .meta(describe('The MQTT connection of a notify mqtt / both device')),
   pollJitter: z
     .number()
     .min(0)

@@ -14,13 +14,14 @@ async function example(name: string): Promise<Scenario> {
 
 describe('every example scenario', () => {
   const names = readdirSync('scenarios').filter((n) => n.endsWith('.yaml'));
-  it('is one of the eight documented ones', () => {
+  it('is one of the nine documented ones', () => {
     expect(names.sort()).toEqual([
       'capacity.yaml',
       'ci-gate.yaml',
       'external-target.yaml',
       'flaky-network.yaml',
       'poll-storm-10k.yaml',
+      'push-rollout.yaml',
       'quickstart.yaml',
       'ramping-fleet.yaml',
       'staged-rollout.yaml',

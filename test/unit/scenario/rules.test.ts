@@ -273,6 +273,7 @@ describe('the rule table', () => {
       'from-version-exists',
       'listed-devices-in-fleet',
       'package-module-in-fleet',
+      'push-needs-broker',
       'ramping-fleet-fits-duration',
       'rollout-needs-embedded',
       'stages-within-fleet',
