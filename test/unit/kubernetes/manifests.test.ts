@@ -106,7 +106,10 @@ describe('ota-fleet kubernetes: a sharded run as an Indexed Job', () => {
           name: 'OTA_URL',
           valueFrom: { secretKeyRef: { name: 'ota-keys', key: 'OTA_URL', optional: true } },
         },
-        { name: 'OTA_PRODUCT_ID', valueFrom: { secretKeyRef: { name: 'ota-keys', key: 'OTA_PRODUCT_ID' } } },
+        {
+          name: 'OTA_PRODUCT_ID',
+          valueFrom: { secretKeyRef: { name: 'ota-keys', key: 'OTA_PRODUCT_ID', optional: true } },
+        },
         { name: 'OTA_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'ota-keys', key: 'OTA_ACCESS_KEY' } } },
       ]);
     } finally {
