@@ -3,14 +3,13 @@
  * profile, nothing but 127.0.0.1 reachable) against a real reference server in a child process while
  * a real run polls it: token, package (with the spec's rules shown as form errors), skip verification,
  * a batch for the demo fleet, tasks moving live, cancel one device's task, cancel the batch. The result
- * is checked through the management API; the page logs no errors. Screenshots go to test-artifacts/.
+ * is checked through the management API; the page logs no errors. Screenshots go to the artifacts folder (test/helpers/browser.ts).
  * Skips without chromium, except in CI (CI=1), where it fails.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pino from 'pino';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { request } from 'undici';
@@ -19,20 +18,8 @@ import { type RunResult, runScenario } from '../../src/engine/run.ts';
 import { scenarioSchema } from '../../src/scenario/schema.ts';
 import { type AdminClient, createAdminClient } from '../../src/server/api/admin-client.ts';
 import { type SpawnedOtaServer, spawnOtaServer } from '../../src/server/child.ts';
+import { ARTIFACTS, CHROMIUM, FLAGS, haveChromium, MISSING } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const haveChromium = existsSync(CHROMIUM);
-const MISSING = `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it in CI)`;
 /** Safety net of each wait for the page; every wait is for something the page shows. */
 const WAIT = { timeout: 60_000 };
 const XSS_NAME = '<img src=x onerror="window.__xss=1">rollout';

@@ -1,32 +1,11 @@
-/**
- * `ota-fleet run --dashboard 0` of a real small run (embedded server, real workers), its page opened
- * in Debian's chromium while the run lasts: the page counts the server-sent updates it received (at
- * least 3, waited on as events, not on a clock), draws the report's charts with data, and ends with a
- * link to the written report that still opens once the run's server has closed. No console errors,
- * nothing fetched beyond 127.0.0.1. Skips without chromium, except in CI (CI=1), where it fails.
- */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { type RunCommandResult, runCommandHandler } from '../../src/cli/run.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const haveChromium = existsSync(CHROMIUM);
-const MISSING = `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it in CI)`;
+import { ARTIFACTS, CHROMIUM, FLAGS, haveChromium, MISSING } from '../helpers/browser.ts';
 
 const SCENARIO = {
   name: 'dashboard-browser',
@@ -170,7 +149,7 @@ describe('the live dashboard in chromium', () => {
     expect(html).toContain(result.summary.run.id);
   });
 
-  it('saves a screenshot to test-artifacts/', async (ctx) => {
+  it('saves a screenshot to the artifacts folder', async (ctx) => {
     if (!haveChromium) ctx.skip(MISSING);
     await mkdir(ARTIFACTS, { recursive: true });
     const png = await page.screenshot({ path: join(ARTIFACTS, 'dashboard-browser.png'), fullPage: true });

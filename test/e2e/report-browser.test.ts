@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -18,20 +18,7 @@ import { renderHtml } from '../../src/report/render-html.ts';
 import type { RunSummary } from '../../src/report/summary.ts';
 import { writeReport } from '../../src/report/write.ts';
 import { scenarioSchema } from '../../src/scenario/schema.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = resolve(process.env.TEST_ARTIFACTS_DIR ?? join(tmpdir(), 'ota-fleet-test-artifacts'));
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const haveChromium = existsSync(CHROMIUM);
-const MISSING = `chromium is not installed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it in CI)`;
+import { ARTIFACTS, CHROMIUM, FLAGS, haveChromium, MISSING } from '../helpers/browser.ts';
 
 const SCENARIO_INPUT = {
   name: 'report-browser',
